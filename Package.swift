@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, lowest first; a target only ever depends on targets above it in this list.
+//   JSON            bytes <-> values with source spans (no Foundation)
+//   JSONRPC         framing, stdio transport, JSON-RPC 2.0 dispatch, LSP-style lifecycle
+//   OpenFrame       the openframe domain: payload model, schema, validation core
+//   OpenFrameServer the openframe methods bound onto a JSON-RPC server
+//   openframe-rpc   the executable: command line, wiring
+let package = Package(
+    name: "openframe-rpc",
+    products: [
+        .executable(name: "openframe-rpc", targets: ["openframe-rpc"]),
+        .library(name: "OpenFrame", targets: ["OpenFrame"]),
+        .library(name: "JSONRPC", targets: ["JSONRPC"]),
+    ],
+    targets: [
+        .target(name: "JSON"),
+        .target(name: "JSONRPC", dependencies: ["JSON"]),
+        .target(name: "OpenFrame", dependencies: ["JSON"]),
+        .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame"]),
+        .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameServer"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], exclude: ["Fixtures"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
+        .testTarget(name: "OpenFrameTests", dependencies: ["JSON", "OpenFrame"]),
+        .testTarget(name: "OpenFrameServerTests", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameServer"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
+    ]
+)
