@@ -15,7 +15,7 @@ let package = Package(
         .library(name: "JSONRPC", targets: ["JSONRPC"]),
     ],
     targets: [
-        .target(name: "JSON"),
+        .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "JSONRPC", dependencies: ["JSON"]),
         .target(name: "OpenFrame", dependencies: ["JSON"]),
         .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame"]),

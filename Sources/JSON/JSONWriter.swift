@@ -1,0 +1,111 @@
+/// Writes compact (or indented) JSON into a byte buffer: members in the order held,
+/// minimal escaping (only `"`, `\` and control characters; never `\/`).
+public enum JSONWriter {
+    public static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int? = nil) {
+        write(value, into: &out, indent: indent, level: 0)
+    }
+
+    public static func serialize(_ value: JSONValue, indent: Int? = nil) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        write(value, into: &out, indent: indent, level: 0)
+        return out
+    }
+
+    /// A parsed value written back compactly: literals are copied as they stand, whitespace dropped.
+    /// Recursion is bounded by the parser's depth limit.
+    public static func write(_ node: JSONNode, into out: inout [UInt8]) {
+        switch node.kind {
+        case .array:
+            out.append(UInt8(ascii: "["))
+            var first = true
+            for element in node.elements {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                write(element, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object:
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for member in node.members {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.append(contentsOf: member.keyNode.rawBytes)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        default:
+            out.append(contentsOf: node.rawBytes)
+        }
+    }
+
+    private static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?, level: Int) {
+        switch value {
+        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        case .bool(let b): b ? out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) : out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+        case .number(let number): out.append(contentsOf: number.text.utf8)
+        case .string(let string): writeString(string, into: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline(&out, indent, level + 1)
+                write(element, into: &out, indent: indent, level: level + 1)
+            }
+            if !elements.isEmpty { newline(&out, indent, level) }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in object.members.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline(&out, indent, level + 1)
+                writeString(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
+                write(member.value, into: &out, indent: indent, level: level + 1)
+            }
+            if !object.isEmpty { newline(&out, indent, level) }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    @inline(__always) private static func newline(_ out: inout [UInt8], _ indent: Int?, _ level: Int) {
+        guard let indent else { return }
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
+    }
+
+    public static func writeString(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { utf8 in
+            var runStart = 0
+            for (i, c) in utf8.enumerated() where c < 0x20 || c == 0x22 || c == 0x5C {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                runStart = i + 1
+                out.append(UInt8(ascii: "\\"))
+                switch c {
+                case 0x22: out.append(0x22)
+                case 0x5C: out.append(0x5C)
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension JSONValue {
+    /// Compact JSON text.
+    public var jsonString: String { String(decoding: JSONWriter.serialize(self), as: UTF8.self) }
+}
