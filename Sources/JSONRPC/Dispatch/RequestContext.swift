@@ -1,0 +1,66 @@
+import JSON
+
+/// What a handler gets: the request, a way to talk back before it answers, and its cancellation state.
+public struct RequestContext: Sendable {
+    public let request: Request
+    let output: MessageOutput
+
+    public var id: RequestID { request.id }
+    public var method: String { request.method }
+    public var params: JSONNode? { request.params }
+
+    /// Sends a notification now. Everything sent before the handler returns reaches the host before its answer.
+    public func notify(_ method: String, params: JSONValue?) {
+        output.send(MessageEncoder.notification(method: method, params: params))
+    }
+
+    /// Readers for the params object that answer -32602 with a message naming the member.
+    public var parameters: Parameters { Parameters(node: request.params, method: request.method) }
+}
+
+/// Typed access to a params object; each failure is an invalid-params error that says what and where.
+public struct Parameters: Sendable {
+    public let node: JSONNode?
+    let method: String
+
+    public func object() throws(ResponseError) -> JSONNode {
+        guard let node, node.kind == .object else {
+            throw .invalidParams("\(method): params must be an object; found \(node.map { $0.kind.description } ?? "nothing")")
+        }
+        return node
+    }
+
+    public func member(_ key: String) throws(ResponseError) -> JSONNode? {
+        try object()[key]
+    }
+
+    public func require(_ key: String, _ kind: JSONKind) throws(ResponseError) -> JSONNode {
+        guard let value = try member(key) else {
+            throw .invalidParams("\(method): missing params.\(key); expected \(kind)")
+        }
+        guard value.kind == kind else {
+            throw .invalidParams("\(method): params.\(key) must be \(kind); found \(value.kind)")
+        }
+        return value
+    }
+
+    public func optionalString(_ key: String) throws(ResponseError) -> String? {
+        guard let value = try member(key) else { return nil }
+        guard let string = value.stringValue else {
+            throw .invalidParams("\(method): params.\(key) must be a string; found \(value.kind)")
+        }
+        return string
+    }
+
+    public func requireString(_ key: String) throws(ResponseError) -> String {
+        try require(key, .string).stringValue!
+    }
+
+    /// Rejects members the method does not know, so a misspelt option is not silently ignored.
+    public func rejectUnknown(allowed: Set<String>) throws(ResponseError) {
+        for member in try object().members where !allowed.contains(member.key) {
+            let known = allowed.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            throw .invalidParams("\(method): unknown member params.\(member.key); expected one of \(known)")
+        }
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import JSON
+
+/// The JSON-RPC 2.0 dispatcher with an LSP-style lifecycle. It knows nothing of any domain:
+/// hosts register methods; the transport feeds it frames from one reader thread.
+///
+/// Threading: `receive` is called from the reader thread only. Small synchronous handlers run
+/// inline there (no hand-off is cheaper than any hand-off); large ones go to a Dispatch queue and
+/// async handlers to a Task, so a slow request never holds up the ones read after it.
+public final class Server: @unchecked Sendable {
+    public typealias SyncHandler = @Sendable (RequestContext) throws -> JSONValue
+    public typealias AsyncHandler = @Sendable (RequestContext) async throws -> JSONValue
+    public typealias NotificationHandler = @Sendable (Notification) -> Void
+
+    public struct Configuration: Sendable {
+        public var maxDepth: Int = JSONParser.defaultMaxDepth
+        /// Synchronous handlers of frames up to this size run on the reader thread.
+        public var inlineFrameLimit: Int = 64 * 1024
+
+        public init() {}
+    }
+
+    enum Handler {
+        case sync(SyncHandler)
+        case async(AsyncHandler)
+    }
+
+    /// The lifecycle as LSP defines it; glue scripts may skip `initialize` altogether.
+    enum State {
+        case running
+        case shutDown
+    }
+
+    private let output: MessageOutput
+    private let configuration: Configuration
+    private let lock = NSLock()
+    private var handlers: [String: Handler] = [:]
+    private var notificationHandlers: [String: NotificationHandler] = [:]
+    private var state = State.running
+    private var initialized = false
+    private let inFlight = InFlightRequests()
+    /// Answers being prepared outside the in-flight table (shutdown's), which end of input also waits for.
+    private let pendingAnswers = DispatchGroup()
+    private let log = Log.shared
+
+    /// Produces `initialize`'s result; the params node is the client's InitializeParams.
+    public var initializeHandler: @Sendable (JSONNode?) throws -> JSONValue = { _ in .object([:]) }
+    /// Called once when the process should end (after `exit`), with the exit status LSP prescribes.
+    public var exitHandler: @Sendable (Int32) -> Void = { _ in }
+
+    public init(output: MessageOutput, configuration: Configuration = Configuration()) {
+        self.output = output
+        self.configuration = configuration
+    }
+
+    public func register(_ method: String, _ handler: @escaping SyncHandler) {
+        lock.withLock { handlers[method] = .sync(handler) }
+    }
+
+    public func register(_ method: String, async handler: @escaping AsyncHandler) {
+        lock.withLock { handlers[method] = .async(handler) }
+    }
+
+    public func onNotification(_ method: String, _ handler: @escaping NotificationHandler) {
+        lock.withLock { notificationHandlers[method] = handler }
+    }
+
+    /// Requests being served right now.
+    public var inFlightCount: Int { inFlight.count }
+
+    // MARK: input
+
+    /// One frame from the transport.
+    public func receive(frame: [UInt8]) {
+        switch MessageParser.parse(frame, maxDepth: configuration.maxDepth) {
+        case .single(let item):
+            handle(item, batch: nil)
+        case .batch(let items):
+            let requests = items.reduce(0) { count, item in
+                if case .message(.request) = item { return count + 1 }
+                if case .invalid = item { return count + 1 }
+                return count
+            }
+            let collector = requests > 0 ? BatchCollector(output: output, expected: requests) : nil
+            for item in items { handle(item, batch: collector) }
+        }
+    }
+
+    /// A frame the transport could not delimit or had to skip; answered with id null.
+    public func receive(framingError error: ResponseError) {
+        log.warning(error.message)
+        output.send(MessageEncoder.response(id: .null, result: .failure(error)))
+    }
+
+    /// End of input: every request read is answered before this returns.
+    public func endOfInput() {
+        inFlight.waitUntilEmpty()
+        pendingAnswers.wait()
+    }
+
+    // MARK: dispatch
+
+    private func handle(_ item: MessageParser.Item, batch: BatchCollector?) {
+        switch item {
+        case .invalid(let id, let error):
+            log.debug("invalid message: \(error.message)")
+            Reply(id: id, output: output, batch: batch).send(.failure(error))
+        case .message(.request(let request)):
+            dispatch(request, reply: Reply(id: request.id, output: output, batch: batch))
+        case .message(.notification(let notification)):
+            handle(notification)
+        case .message(.response(let id)):
+            log.debug("ignored a response with id \(id): this server sends no requests")
+        }
+    }
+
+    private func dispatch(_ request: Request, reply: Reply) {
+        let (state, handler) = lock.withLock { (self.state, handlers[request.method]) }
+        if state == .shutDown {
+            reply.send(.failure(.invalidRequest("invalid request: the server is shutting down; only the 'exit' notification is accepted")))
+            return
+        }
+        switch request.method {
+        case "initialize":
+            reply.send(initialize(request.params))
+            return
+        case "shutdown":
+            shutdown(reply)
+            return
+        default:
+            break
+        }
+        guard let handler else {
+            reply.send(.failure(.methodNotFound(request.method)))
+            return
+        }
+        let context = RequestContext(request: request, output: output)
+        switch handler {
+        case .sync(let body) where request.frameBytes <= configuration.inlineFrameLimit:
+            reply.send(Self.run(body, context))
+        case .sync(let body):
+            let serial = inFlight.add(request.id, reply: reply)
+            DispatchQueue.global().async { [inFlight] in
+                let result = Self.run(body, context)
+                inFlight.take(serial)?.reply.send(result)
+            }
+        case .async(let body):
+            let serial = inFlight.add(request.id, reply: reply)
+            let task = Task { [inFlight] in
+                let result: Result<JSONValue, ResponseError>
+                do {
+                    result = .success(try await body(context))
+                } catch {
+                    result = .failure(Self.responseError(error))
+                }
+                inFlight.take(serial)?.reply.send(result)
+            }
+            inFlight.attach(serial, task: task)
+        }
+    }
+
+    private static func run(_ body: SyncHandler, _ context: RequestContext) -> Result<JSONValue, ResponseError> {
+        do {
+            return .success(try body(context))
+        } catch {
+            return .failure(responseError(error))
+        }
+    }
+
+    static func responseError(_ error: any Error) -> ResponseError {
+        if let error = error as? ResponseError { return error }
+        if error is CancellationError { return .cancelled() }
+        return .internalError("internal error: \(error)")
+    }
+
+    private func handle(_ notification: Notification) {
+        switch notification.method {
+        case "$/cancelRequest":
+            guard let node = notification.params?["id"], let id = RequestID(node) else {
+                log.warning("$/cancelRequest without a valid params.id; ignored")
+                return
+            }
+            let entries = inFlight.take(matching: id)
+            if entries.isEmpty { log.debug("$/cancelRequest for \(id): nothing in flight (already answered?)") }
+            for entry in entries {
+                entry.reply.send(.failure(.cancelled("request \(id) cancelled by the client")))
+                entry.task?.cancel()
+            }
+        case "exit":
+            let code: Int32 = lock.withLock { state == .shutDown } ? 0 : 1
+            for entry in inFlight.takeAll() {
+                entry.reply.send(.failure(.cancelled("request \(entry.id) cancelled: the server is exiting")))
+                entry.task?.cancel()
+            }
+            exitHandler(code)
+        case "initialized", "$/setTrace":
+            break
+        default:
+            if let handler = lock.withLock({ notificationHandlers[notification.method] }) {
+                handler(notification)
+            } else {
+                log.debug("ignored notification '\(notification.method)'")
+            }
+        }
+    }
+
+    private func initialize(_ params: JSONNode?) -> Result<JSONValue, ResponseError> {
+        if let params, params.kind != .object {
+            return .failure(.invalidParams("initialize: params must be an object; found \(params.kind)"))
+        }
+        let again = lock.withLock {
+            defer { initialized = true }
+            return initialized
+        }
+        if again { return .failure(.invalidRequest("invalid request: initialize was already received")) }
+        do {
+            return .success(try initializeHandler(params))
+        } catch {
+            return .failure(Self.responseError(error))
+        }
+    }
+
+    /// Answers once everything read before it is answered, so no request is lost to a shutdown.
+    private func shutdown(_ reply: Reply) {
+        lock.withLock { state = .shutDown }
+        let inFlight = self.inFlight
+        pendingAnswers.enter()
+        DispatchQueue.global().async { [pendingAnswers] in
+            inFlight.waitUntilEmpty()
+            reply.send(.success(.null))
+            pendingAnswers.leave()
+        }
+    }
+}
