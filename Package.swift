@@ -2,11 +2,12 @@
 import PackageDescription
 
 // Layers, lowest first; a target only ever depends on targets above it in this list.
-//   JSON            bytes <-> values with source spans (no Foundation)
-//   JSONRPC         framing, stdio transport, JSON-RPC 2.0 dispatch, LSP-style lifecycle
-//   OpenFrame       the openframe domain: payload model, schema, validation core
-//   OpenFrameServer the openframe methods bound onto a JSON-RPC server
-//   openframe-rpc   the executable: command line, wiring
+//   JSON                bytes <-> values with source spans (no Foundation)
+//   JSONRPC             framing, stdio transport, JSON-RPC 2.0 dispatch, LSP-style lifecycle
+//   OpenFrame           the openframe domain: payload model, schema, validation core
+//   OpenFrameForwarding the HTTP client to an instance's openframe API, and the embedded sandbox
+//   OpenFrameServer     the openframe methods bound onto a JSON-RPC server
+//   openframe-rpc       the executable: command line, wiring
 let package = Package(
     name: "openframe-rpc",
     products: [
@@ -18,12 +19,14 @@ let package = Package(
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "JSONRPC", dependencies: ["JSON"]),
         .target(name: "OpenFrame", dependencies: ["JSON"]),
-        .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame"]),
-        .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameServer"]),
+        .target(name: "OpenFrameForwarding", dependencies: ["JSON", "OpenFrame"]),
+        .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding"]),
+        .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], exclude: ["Fixtures"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "OpenFrameTests", dependencies: ["JSON", "OpenFrame"]),
-        .testTarget(name: "OpenFrameServerTests", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameServer"]),
+        .testTarget(name: "OpenFrameForwardingTests", dependencies: ["JSON", "OpenFrame", "OpenFrameForwarding"]),
+        .testTarget(name: "OpenFrameServerTests", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
     ]
 )
