@@ -69,6 +69,8 @@ import Testing
             writeInChunks(wire, to: input.write, chunks: [65536])
         }
         // Nobody reads the output, so the reader must stall well before the end of the input.
+        var waited = 0
+        while delivered.value == 0 && waited < 10_000 { usleep(10_000); waited += 10 }
         usleep(500_000)
         let stalledAt = delivered.value
         #expect(stalledAt > 0)
