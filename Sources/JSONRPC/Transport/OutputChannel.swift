@@ -14,7 +14,8 @@ private let sigpipeIgnored: Void = {
 /// Any thread may `send`; frames are appended whole to one queue and a dedicated writer
 /// thread drains it, so frames never interleave and everything queued since the last write
 /// goes out in one `write(2)`. Sending never blocks; the reader applies backpressure instead
-/// by calling `waitForCapacity()` before each read.
+/// by calling `waitForCapacity()` before each read. The writer thread keeps the channel alive
+/// until `close()` or a failed write.
 public final class OutputChannel: @unchecked Sendable {
     public let fileDescriptor: Int32
     public let highWaterMark: Int
