@@ -1,0 +1,42 @@
+/// Damerau-Levenshtein distance (optimal string alignment: insertions, deletions, substitutions
+/// and transpositions of adjacent characters), the measure behind "did you mean".
+/// Only ever computed for an unknown member, so it favours clarity over speed.
+enum EditDistance {
+    static func between(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}
+
+/// Picks the known name an unknown one was probably meant to be.
+enum MemberSuggestion {
+    /// Case-insensitive equality, or a case-insensitive edit distance small for the names'
+    /// length (≤1 from 4 characters, ≤2 from 8), so short names do not match everything.
+    static func isClose(_ unknown: String, _ known: String) -> Bool {
+        let a = unknown.lowercased(), b = known.lowercased()
+        if a == b { return true }
+        let length = max(a.unicodeScalars.count, b.unicodeScalars.count)
+        let allowed = length >= 8 ? 2 : length >= 4 ? 1 : 0
+        return allowed > 0 && EditDistance.between(a, b) <= allowed
+    }
+
+    /// The one close name; nil when none is close, or when several are and a guess would mislead.
+    static func closest(to unknown: String, among names: [String]) -> String? {
+        let close = names.filter { isClose(unknown, $0) }
+        return close.count == 1 ? close[0] : nil
+    }
+}
