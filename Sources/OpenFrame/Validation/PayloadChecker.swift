@@ -152,12 +152,11 @@ struct PayloadChecker {
         switch E164.check(text) {
         case .valid:
             break
-        case .impossible(let countryCode, let reason):
-            let code = countryCode.map { " (+\($0))" } ?? ""
+        case .impossible(_, let reason):
             report(
                 .impossiblePhoneNumber,
-                "\(DisplayName.of(path())) \(quoted(text)) has the E.164 shape but cannot be a real number\(code): "
-                    + "\(clause(reason)); check the number.",
+                "\(DisplayName.of(path())) \(quoted(text)) has the E.164 shape but cannot be a real number: "
+                    + "\(clause(reason)).",
                 path: path(), span: node.span)
         case .invalid(let reason, let suggestion):
             var message = "\(DisplayName.of(path())) \(quoted(text)) is not an E.164 phone number "
@@ -212,28 +211,29 @@ struct PayloadChecker {
         if node.kind == .null { return }
         if node.kind == .string, PlatformDateTime.isValid(content(node)) { return }
         let name = DisplayName.of(path())
-        let expected = "expected the platform's date-time form yyyy-MM-dd HH:mm:ss with a real date and time"
+        let form = "the platform's yyyy-MM-dd HH:mm:ss"
         guard node.kind == .string, let text = node.stringValue else {
             return report(
-                .invalidDateTime, "\(name) must be a date-time; \(expected), found \(node.kind).",
+                .invalidDateTime, "\(name) must be a string in \(form) form; found \(node.kind).",
                 path: path(), span: node.span)
         }
-        var message = "\(name) \(quoted(text)) is not a platform date-time; \(expected)"
+        let zone = "the instance's or user's time zone"
+        let message: String
         var fix: DiagnosticFix?
         switch PlatformDateTime.readISO8601(text) {
-        case .local(let form):
-            message += ". It is ISO 8601 without an offset: use \(form), which the platform reads in the instance's "
-                + "or user's time zone."
-            fix = DiagnosticFix(title: "Use \(form)", edit: .replaceValue(.string(form)))
-        case .utc(let form):
-            message += ". It is ISO 8601 in UTC: \(form) keeps the time as UTC, but the platform reads it in the "
-                + "instance's or user's time zone, so convert it unless that zone is UTC."
-            fix = DiagnosticFix(title: "Use \(form) (as UTC)", edit: .replaceValue(.string(form)))
+        case .local(let platform):
+            message = "\(name) \(quoted(text)) is ISO 8601, not \(form); use \(platform), which the platform reads in \(zone)."
+            fix = DiagnosticFix(title: "Use \(platform)", edit: .replaceValue(.string(platform)))
+        case .utc(let platform):
+            message = "\(name) \(quoted(text)) is ISO 8601 in UTC, not \(form); \(platform) keeps the time as UTC, "
+                + "but the platform reads it in \(zone), so convert it unless that zone is UTC."
+            fix = DiagnosticFix(title: "Use \(platform) (as UTC)", edit: .replaceValue(.string(platform)))
         case .offset:
-            message += ". It is ISO 8601 with a UTC offset: convert it to the instance's or user's time zone, "
+            message = "\(name) \(quoted(text)) is ISO 8601 with a UTC offset, not \(form); convert it to \(zone), "
                 + "which the platform reads it in."
         case nil:
-            message += "."
+            message = "\(name) \(quoted(text)) is not a real date-time in \(form) form (months 01-12, days the month has, "
+                + "hours 00-23, minutes and seconds 00-59)."
         }
         report(.invalidDateTime, message, path: path(), span: node.span, fix: fix)
     }
