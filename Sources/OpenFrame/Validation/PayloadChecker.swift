@@ -5,17 +5,20 @@ import JSON
 /// `MemberSpec.format`.
 ///
 /// Runs on every request, so the clean path allocates nothing: keys are compared in place,
-/// paths are closures evaluated only when a diagnostic needs one, and messages are built only
-/// for diagnostics.
+/// the place in the payload is a `Trail` turned into a pointer only for a diagnostic, and
+/// messages are built only for diagnostics.
 struct PayloadChecker {
-    typealias Path = () -> JSONPointer
-
     let operation: Operation
+    /// The text every node's span refers to, borrowed for the walk.
+    let bytes: UnsafeBufferPointer<UInt8>
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(operation: Operation) {
+    init(operation: Operation, bytes: UnsafeBufferPointer<UInt8>) {
         self.operation = operation
+        self.bytes = bytes
     }
+
+    private func path(_ trail: Trail) -> JSONPointer { trail.pointer(in: bytes) }
 
     mutating func report(
         _ code: DiagnosticCode, _ message: String, path: JSONPointer, span: SourceSpan?, fix: DiagnosticFix? = nil
@@ -44,84 +47,97 @@ struct PayloadChecker {
 
     // MARK: values, by schema type
 
-    mutating func check(_ node: JSONNode, as spec: MemberSpec, key: JSONNode?, path: Path) {
+    /// `keySpan` is the key of the member holding `node`, if it has one: where a missing
+    /// member of `node` is reported.
+    mutating func check(_ node: JSONNode, as spec: MemberSpec, keySpan: SourceSpan?, at trail: Trail) {
         switch spec.type {
         case .object:
-            guard node.kind == .object else { return wrongType(node, spec, path()) }
-            checkMembers(of: node, spec, key: key, path: path)
+            guard node.kind == .object else { return wrongType(node, spec, at: trail) }
+            checkMembers(of: node, spec, keySpan: keySpan, at: trail)
         case .scalarMap:
-            guard node.kind == .object else { return wrongType(node, spec, path()) }
-            checkFields(of: node, spec, path: path)
+            guard node.kind == .object else { return wrongType(node, spec, at: trail) }
+            checkFields(of: node, spec, at: trail)
         case .array:
-            guard node.kind == .array else { return wrongType(node, spec, path()) }
+            guard node.kind == .array else { return wrongType(node, spec, at: trail) }
             guard let element = spec.element else { return }
             for (index, item) in node.elements.enumerated() {
-                check(item, as: element, key: nil, path: { path() / index })
+                check(item, as: element, keySpan: nil, at: trail.index(index))
             }
-            if spec === PayloadSchema.relatedRecords, node.count > 1 { checkDuplicateRecords(node, path: path) }
+            if spec === PayloadSchema.relatedRecords, node.count > 1 { checkDuplicateRecords(node, at: trail) }
         case .string:
-            guard node.kind == .string else { return wrongType(node, spec, path()) }
-            checkString(node, spec, path: path)
+            guard node.kind == .string else { return wrongType(node, spec, at: trail) }
+            checkString(node, spec, at: trail)
         case .scalar:
-            guard isScalar(node) else { return nonScalar(node, path()) }
-            if spec.format == .dateTime { checkDateTime(node, path: path) }
+            guard isScalar(node) else { return nonScalar(node, at: trail) }
+            if spec.format == .dateTime { checkDateTime(node, at: trail) }
         }
     }
 
     /// A closed object: every name must be in the schema; required ones must be present.
-    private mutating func checkMembers(of node: JSONNode, _ spec: MemberSpec, key: JSONNode?, path: Path) {
+    private mutating func checkMembers(of node: JSONNode, _ spec: MemberSpec, keySpan: SourceSpan?, at trail: Trail) {
         var present: UInt64 = 0
         var known = 0
         for member in node.members {
+            let key = member.keyNode.span
             if let index = childIndex(spec, member.keyNode) {
-                let child = spec.children[index]
                 present |= 1 << UInt64(index)
                 known += 1
-                check(member.value, as: child, key: member.keyNode, path: { path() / child.name })
+                check(member.value, as: spec.children[index], keySpan: key, at: trail.key(key))
             } else {
-                unknownMember(member, in: spec, path: path)
+                unknownMember(member.keyNode, in: spec, at: trail)
             }
         }
         var missing = false
         for (index, child) in spec.children.enumerated()
         where present & (1 << UInt64(index)) == 0 && child.isRequired(for: operation) {
             missing = true
-            missingMember(child, in: node, key: key, path: path())
+            missingMember(child, in: node, keySpan: keySpan, at: trail)
         }
         // A missing required member already says the object needs something; one error is enough.
         if spec.nonEmpty, known == 0, !missing {
-            let name = DisplayName.of(path())
             report(
                 emptyCode(spec),
-                "\(name) has no parameter; the API requires at least one of \(orList(spec.children.map(\.name))).",
-                path: path(), span: node.span)
+                "\(DisplayName.of(path(trail))) has no parameter; the API requires at least one of "
+                    + "\(orList(spec.children.map(\.name))).",
+                path: path(trail), span: node.span)
         }
     }
 
     /// An open object of name → scalar: record fields, context variables.
-    private mutating func checkFields(of node: JSONNode, _ spec: MemberSpec, path: Path) {
+    private mutating func checkFields(of node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
         if spec.nonEmpty, node.count == 0 {
-            report(
+            return report(
                 emptyCode(spec),
-                "\(DisplayName.of(path())) has no fields; a phone log needs at least one field of the Phone Log "
+                "\(DisplayName.of(path(trail))) has no fields; a phone log needs at least one field of the Phone Log "
                     + "[sn_open_frame_phone_log] table, such as call_id or start_time.",
-                path: path(), span: node.span)
-            return
+                path: path(trail), span: node.span)
         }
+        let columnNames = spec.keyFormat == .columnName
         for member in node.members {
-            if spec.keyFormat == .columnName { checkColumnName(member.keyNode, in: spec, path: { path() / member.key }) }
+            let key = member.keyNode.span
+            if columnNames { checkColumnName(member.keyNode, at: trail.key(key)) }
             if let index = childIndex(spec, member.keyNode) {
-                let child = spec.children[index]
-                check(member.value, as: child, key: member.keyNode, path: { path() / child.name })
+                check(member.value, as: spec.children[index], keySpan: key, at: trail.key(key))
             } else if !isScalar(member.value) {
-                nonScalar(member.value, path() / member.key)
+                nonScalar(member.value, at: trail.key(key))
             }
         }
     }
 
     private func childIndex(_ spec: MemberSpec, _ key: JSONNode) -> Int? {
+        let span = key.span
+        let content = UnsafeBufferPointer(rebasing: bytes[(span.start + 1)..<(span.end - 1)])
         let children = spec.children
-        for index in children.indices where key.stringEquals(children[index].name) { return index }
+        for index in children.indices {
+            var name = children[index].name
+            // Schema names are ASCII without escapes: equal bytes, or (rarely) an escaped literal
+            // that decodes to them, which is necessarily longer.
+            let equal = name.withUTF8 { name in
+                if content.count == name.count { return sameBytes(content, name) }
+                return content.count > name.count && content.contains(UInt8(ascii: "\\")) && key.stringEquals(children[index].name)
+            }
+            if equal { return index }
+        }
         return nil
     }
 
@@ -131,23 +147,23 @@ struct PayloadChecker {
 
     // MARK: strings and formats
 
-    private mutating func checkString(_ node: JSONNode, _ spec: MemberSpec, path: Path) {
+    private mutating func checkString(_ node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
         if spec.nonEmpty, node.span.end - node.span.start == 2 {
-            report(
+            return report(
                 .emptyString,
-                "\(DisplayName.of(path())) is empty; expected a non-empty string, since an empty \(spec.name) identifies nothing.",
-                path: path(), span: node.span)
-            return
+                "\(DisplayName.of(path(trail))) is empty; expected a non-empty string, since an empty \(spec.name) "
+                    + "identifies nothing.",
+                path: path(trail), span: node.span)
         }
         switch spec.format {
-        case .e164: checkPhoneNumber(node, path: path)
-        case .tableName: checkTableName(node, path: path)
-        case .sysId: checkDocumentId(node, path: path)
+        case .e164: checkPhoneNumber(node, at: trail)
+        case .tableName: checkTableName(node, at: trail)
+        case .sysId: checkDocumentId(node, at: trail)
         case .columnName, .dateTime, nil: break
         }
     }
 
-    private mutating func checkPhoneNumber(_ node: JSONNode, path: Path) {
+    private mutating func checkPhoneNumber(_ node: JSONNode, at trail: Trail) {
         let text = node.stringValue ?? ""
         switch E164.check(text) {
         case .valid:
@@ -155,11 +171,11 @@ struct PayloadChecker {
         case .impossible(_, let reason):
             report(
                 .impossiblePhoneNumber,
-                "\(DisplayName.of(path())) \(quoted(text)) has the E.164 shape but cannot be a real number: "
+                "\(DisplayName.of(path(trail))) \(quoted(text)) has the E.164 shape but cannot be a real number: "
                     + "\(clause(reason)).",
-                path: path(), span: node.span)
+                path: path(trail), span: node.span)
         case .invalid(let reason, let suggestion):
-            var message = "\(DisplayName.of(path())) \(quoted(text)) is not an E.164 phone number "
+            var message = "\(DisplayName.of(path(trail))) \(quoted(text)) is not an E.164 phone number "
                 + "(+, country code and number, digits only, e.g. +14089965744): \(clause(reason))"
             var fix: DiagnosticFix?
             if let suggestion {
@@ -168,54 +184,53 @@ struct PayloadChecker {
             } else {
                 message += "."
             }
-            report(.invalidPhoneNumber, message, path: path(), span: node.span, fix: fix)
+            report(.invalidPhoneNumber, message, path: path(trail), span: node.span, fix: fix)
         }
     }
 
-    private mutating func checkTableName(_ node: JSONNode, path: Path) {
-        guard !ColumnName.isValid(content(node)) else { return }
+    private mutating func checkTableName(_ node: JSONNode, at trail: Trail) {
+        guard !withContent(node, { ColumnName.isValid($0) }) else { return }
         let name = node.stringValue ?? ""
         let suggestion = ColumnName.suggestion(for: name)
         report(
             .invalidTableName,
-            "\(DisplayName.of(path())) \(quoted(name)) is not a ServiceNow table name: expected \(ColumnName.rule)"
+            "\(DisplayName.of(path(trail))) \(quoted(name)) is not a ServiceNow table name: expected \(ColumnName.rule)"
                 + (suggestion.map { ", such as \($0)." } ?? "."),
-            path: path(), span: node.span,
+            path: path(trail), span: node.span,
             fix: suggestion.map { DiagnosticFix(title: "Use \($0)", edit: .replaceValue(.string($0))) })
     }
 
-    private mutating func checkDocumentId(_ node: JSONNode, path: Path) {
-        let bytes = content(node)
-        guard bytes.count != 32 || !bytes.allSatisfy(SysID.isHexDigit) else { return }
+    private mutating func checkDocumentId(_ node: JSONNode, at trail: Trail) {
+        guard !withContent(node, { SysID.isValid($0) }) else { return }
         report(
             .unusualDocumentId,
-            "\(DisplayName.of(path())) \(quoted(node.stringValue ?? "")) is not a sys_id (32 hexadecimal characters); "
-                + "the platform allows other GUIDs, so check that it names the related record.",
-            path: path(), span: node.span)
+            "\(DisplayName.of(path(trail))) \(quoted(node.stringValue ?? "")) is not a sys_id (32 hexadecimal "
+                + "characters); the platform allows other GUIDs, so check that it names the related record.",
+            path: path(trail), span: node.span)
     }
 
-    private mutating func checkColumnName(_ key: JSONNode, in spec: MemberSpec, path: Path) {
-        guard !ColumnName.isValid(content(key)) else { return }
+    private mutating func checkColumnName(_ key: JSONNode, at trail: Trail) {
+        guard !withContent(key, { ColumnName.isValid($0) }) else { return }
         let name = key.stringValue ?? ""
         let suggestion = ColumnName.suggestion(for: name)
-        let owner = DisplayName.of(JSONPointer(path().tokens.dropLast()))
+        let owner = DisplayName.of(JSONPointer(path(trail).tokens.dropLast()))
         report(
             .invalidColumnName,
             "\(quoted(name)) in \(owner) is not a ServiceNow column name, so it matches no field: expected "
                 + "\(ColumnName.rule)" + (suggestion.map { ", such as \($0)." } ?? "."),
-            path: path(), span: key.span,
+            path: path(trail), span: key.span,
             fix: suggestion.map { DiagnosticFix(title: "Rename to \($0)", edit: .renameKey($0)) })
     }
 
-    private mutating func checkDateTime(_ node: JSONNode, path: Path) {
+    private mutating func checkDateTime(_ node: JSONNode, at trail: Trail) {
         if node.kind == .null { return }
-        if node.kind == .string, PlatformDateTime.isValid(content(node)) { return }
-        let name = DisplayName.of(path())
+        if node.kind == .string, withContent(node, { PlatformDateTime.isValid($0) }) { return }
+        let name = DisplayName.of(path(trail))
         let form = "the platform's yyyy-MM-dd HH:mm:ss"
         guard node.kind == .string, let text = node.stringValue else {
             return report(
                 .invalidDateTime, "\(name) must be a string in \(form) form; found \(node.kind).",
-                path: path(), span: node.span)
+                path: path(trail), span: node.span)
         }
         let zone = "the instance's or user's time zone"
         let message: String
@@ -235,39 +250,39 @@ struct PayloadChecker {
             message = "\(name) \(quoted(text)) is not a real date-time in \(form) form (months 01-12, days the month has, "
                 + "hours 00-23, minutes and seconds 00-59)."
         }
-        report(.invalidDateTime, message, path: path(), span: node.span, fix: fix)
+        report(.invalidDateTime, message, path: path(trail), span: node.span, fix: fix)
     }
 
     // MARK: structural problems
 
-    private mutating func wrongType(_ node: JSONNode, _ spec: MemberSpec, _ path: JSONPointer) {
+    private mutating func wrongType(_ node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
         report(
-            .wrongType, "\(DisplayName.capitalized(path)) must be \(expected(spec)); found \(node.kind).",
-            path: path, span: node.span)
+            .wrongType, "\(DisplayName.capitalized(path(trail))) must be \(expected(spec)); found \(node.kind).",
+            path: path(trail), span: node.span)
     }
 
-    private mutating func nonScalar(_ node: JSONNode, _ path: JSONPointer) {
+    private mutating func nonScalar(_ node: JSONNode, at trail: Trail) {
         report(
             .nonScalarValue,
-            "\(DisplayName.of(path)) must be a string, number, boolean or null, the values a field holds; found \(node.kind).",
-            path: path, span: node.span)
+            "\(DisplayName.of(path(trail))) must be a string, number, boolean or null, the values a field holds; "
+                + "found \(node.kind).",
+            path: path(trail), span: node.span)
     }
 
-    private mutating func missingMember(_ child: MemberSpec, in node: JSONNode, key: JSONNode?, path: JSONPointer) {
-        let memberPath = path / child.name
+    private mutating func missingMember(_ child: MemberSpec, in node: JSONNode, keySpan: SourceSpan?, at trail: Trail) {
+        let memberPath = path(trail) / child.name
         let when = child.requiredFor.count == Operation.allCases.count
             ? "" : " to \(operation.rawValue) a voice interaction"
         report(
             .missingMember,
             "\(DisplayName.of(memberPath)) is required\(when); expected \(expected(child)).",
             path: memberPath,
-            span: key?.span ?? SourceSpan(start: node.span.start, end: node.span.start + 1))
+            span: keySpan ?? SourceSpan(start: node.span.start, end: node.span.start + 1))
     }
 
-    private mutating func unknownMember(_ member: JSONNode.Member, in spec: MemberSpec, path: Path) {
-        let key = member.key
-        let memberPath = path() / key
-        let place = spec === PayloadSchema.root ? "at the top level of the payload" : "in \(DisplayName.of(path()))"
+    private mutating func unknownMember(_ keyNode: JSONNode, in spec: MemberSpec, at trail: Trail) {
+        let key = keyNode.stringValue ?? ""
+        let place = spec === PayloadSchema.root ? "at the top level of the payload" : "in \(DisplayName.of(path(trail)))"
         let names = spec.children.map(\.name)
         var fix: DiagnosticFix?
         let message: String
@@ -286,26 +301,29 @@ struct PayloadChecker {
         } else {
             message = "Unknown member \(quoted(key)) \(place); expected \(orList(names))."
         }
-        report(.unknownMember, message, path: memberPath, span: member.keyNode.span, fix: fix)
+        report(.unknownMember, message, path: path(trail) / key, span: keyNode.span, fix: fix)
     }
 
     /// The same record twice relates it once; the second entry is noise or a copy-paste slip.
-    private mutating func checkDuplicateRecords(_ array: JSONNode, path: Path) {
-        var earlier: [(index: Int, table: JSONNode, id: JSONNode)] = []
+    private mutating func checkDuplicateRecords(_ array: JSONNode, at trail: Trail) {
+        var seen: [(index: Int, table: SourceSpan, id: SourceSpan)] = []
+        seen.reserveCapacity(array.count)
         for (index, element) in array.elements.enumerated() {
-            guard let table = element["documentTable"], table.kind == .string,
-                  let id = element["documentId"], id.kind == .string
-            else { continue }
-            if let first = earlier.first(where: { sameString($0.table, table) && sameString($0.id, id) }) {
-                let name = DisplayName.of(path() / index)
-                report(
-                    .duplicateRelatedRecord,
-                    "\(name) repeats \(DisplayName.of(path() / first.index)) (\(table.stringValue ?? "") "
-                        + "\(id.stringValue ?? "")); a record is related once, so remove one of them.",
-                    path: path() / index, span: element.span)
-            } else {
-                earlier.append((index, table, id))
+            var table: SourceSpan?, id: SourceSpan?
+            for member in element.members where member.value.kind == .string {
+                if member.keyNode.stringEquals("documentTable") { table = member.value.span }
+                if member.keyNode.stringEquals("documentId") { id = member.value.span }
             }
+            guard let table, let id else { continue }
+            guard let first = seen.first(where: { sameString($0.table, table) && sameString($0.id, id) }) else {
+                seen.append((index, table, id))
+                continue
+            }
+            report(
+                .duplicateRelatedRecord,
+                "\(DisplayName.of(path(trail.index(index)))) repeats \(DisplayName.of(path(trail.index(first.index)))) "
+                    + "(\(decode(table)) \(decode(id))); a record is related once, so remove one of them.",
+                path: path(trail.index(index)), span: element.span)
         }
     }
 
@@ -325,18 +343,34 @@ struct PayloadChecker {
         return kind != .object && kind != .array
     }
 
-    /// A string node's content bytes, in place unless it holds escapes.
-    private func content(_ node: JSONNode) -> ArraySlice<UInt8> {
-        let raw = node.rawBytes.dropFirst().dropLast()
-        guard raw.contains(UInt8(ascii: "\\")) else { return raw }
-        return ArraySlice(Array((node.stringValue ?? "").utf8))
+    /// Runs `body` on a string node's content: the source bytes in place, or, when the literal
+    /// holds escapes, its decoded UTF-8.
+    private func withContent<R>(_ node: JSONNode, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let raw = unescaped(node.span) { return body(raw) }
+        var decoded = node.stringValue ?? ""
+        return decoded.withUTF8(body)
     }
 
-    private func sameString(_ a: JSONNode, _ b: JSONNode) -> Bool {
-        let x = a.rawBytes, y = b.rawBytes
-        if !x.contains(UInt8(ascii: "\\")), !y.contains(UInt8(ascii: "\\")) { return x.elementsEqual(y) }
-        return a.stringValue == b.stringValue
+    /// The content bytes of the string literal at `span`, or nil when it holds escapes.
+    private func unescaped(_ span: SourceSpan) -> UnsafeBufferPointer<UInt8>? {
+        let content = UnsafeBufferPointer(rebasing: bytes[(span.start + 1)..<(span.end - 1)])
+        return content.contains(UInt8(ascii: "\\")) ? nil : content
     }
+
+    private func decode(_ span: SourceSpan) -> String {
+        if let raw = unescaped(span) { return String(decoding: raw, as: UTF8.self) }
+        return (try? JSONParser.parse(Array(bytes[span.start..<span.end])))?.root.stringValue ?? ""
+    }
+
+    private func sameString(_ a: SourceSpan, _ b: SourceSpan) -> Bool {
+        if let x = unescaped(a), let y = unescaped(b) { return x.count == y.count && sameBytes(x, y) }
+        return decode(a) == decode(b)
+    }
+}
+
+@inline(__always) private func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    for i in 0..<a.count where a[i] != b[i] { return false }
+    return true
 }
 
 /// A value as messages quote it: JSON string syntax, so quotes and control characters stay visible.

@@ -5,7 +5,7 @@ public enum SysID {
         return text.withUTF8 { isValid($0) }
     }
 
-    static func isValid(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func isValid(_ utf8: some Collection<UInt8>) -> Bool {
         utf8.count == 32 && utf8.allSatisfy(isHexDigit)
     }
 

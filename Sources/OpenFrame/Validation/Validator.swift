@@ -5,11 +5,13 @@ import JSON
 public enum Validator {
     /// A payload already parsed (e.g. a JSON-RPC params member). Spans refer to node.document.
     public static func validate(_ payload: JSONNode, operation: Operation, interactionSysId: String?) -> ValidationReport {
-        var checker = PayloadChecker(operation: operation)
-        checker.checkInteractionSysId(interactionSysId)
-        checker.check(payload, as: PayloadSchema.root, key: nil, path: { JSONPointer() })
-        var diagnostics = checker.diagnostics
-        diagnostics += duplicateKeys(in: payload)
+        var diagnostics = payload.document.bytes.withUnsafeBufferPointer { bytes in
+            var checker = PayloadChecker(operation: operation, bytes: bytes)
+            checker.checkInteractionSysId(interactionSysId)
+            checker.check(payload, as: PayloadSchema.root, keySpan: nil, at: Trail())
+            return checker.diagnostics
+        }
+        if !payload.document.duplicateKeys.isEmpty { diagnostics += duplicateKeys(in: payload) }
         return ValidationReport(diagnostics: inDocumentOrder(diagnostics))
     }
 
