@@ -4,7 +4,7 @@ import JSON
 /// required members) comes from the schema; the formats (E.164, names, date-times) dispatch on
 /// `MemberSpec.format`.
 ///
-/// Runs on every request, so the clean path allocates nothing: keys are compared in place,
+/// Runs on every request, so the clean path builds no strings: keys are compared in place,
 /// the place in the payload is a `Trail` turned into a pointer only for a diagnostic, and
 /// messages are built only for diagnostics.
 struct PayloadChecker {

@@ -4,6 +4,7 @@ import JSON
 /// the editor all call these, so a payload means the same thing everywhere.
 public enum Validator {
     /// A payload already parsed (e.g. a JSON-RPC params member). Spans refer to node.document.
+    /// Duplicate keys inside the payload are warnings; those elsewhere in the document are not its concern.
     public static func validate(_ payload: JSONNode, operation: Operation, interactionSysId: String?) -> ValidationReport {
         var diagnostics = payload.document.bytes.withUnsafeBufferPointer { bytes in
             var checker = PayloadChecker(operation: operation, bytes: bytes)
