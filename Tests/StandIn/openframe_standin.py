@@ -690,6 +690,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def send_error(self, code, message=None, explain=None):
         """Malformed requests (bad request line, bad headers, unknown method)."""
         short, long_text = self.responses.get(code, ("Error", None))
+        if self.request_version in ("", "HTTP/0.9"):
+            # always a full status line and headers, even for HTTP/0.9-looking garbage
+            self.request_version = "HTTP/1.1"
         body = _json_bytes(sn_error(message or short, explain or long_text))
         self.standin._record_malformed(self, code, message or short)
         self.close_connection = True
@@ -708,6 +711,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # -- dispatch -----------------------------------------------------------
 
     def _dispatch(self):
+        if self.request_version == "HTTP/0.9":
+            self.send_error(400, "HTTP/0.9 is not supported")
+            return
         self.request_on_conn += 1
         target = self.path
         path, _, query = target.partition("?")
@@ -869,6 +875,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
         if delay:
             standin._sleep(delay)
+        if standin._stop_event.is_set():
+            standin._finish_entry(entry, "server_stopped")
+            self._abort()
+            return
         if drop == "after_read":
             standin._finish_entry(entry, "dropped_after_read")
             self._abort()
@@ -1333,6 +1343,8 @@ class StandIn(object):
         )
 
     def _finish_entry(self, entry, outcome, answer=None, unsent=None):
+        if answer is None:
+            self._log("%s %s %s: %s, no answer" % (entry["client"], entry["method"], entry["target"], outcome))
         with self._lock:
             entry["outcome"] = outcome
             entry["answered"] = answer is not None
