@@ -56,13 +56,12 @@ final class StandIn: @unchecked Sendable {
             DispatchQueue.global().async {
                 var line: [UInt8] = []
                 while true {
-                    let chunk = handle.readData(ofLength: 1)
-                    if chunk.isEmpty {
+                    guard let byte = POSIXRead.byte(handle.fileDescriptor) else {
                         continuation.resume(throwing: StandInError("the stand-in exited before printing its port"))
                         return
                     }
-                    if chunk[chunk.startIndex] == UInt8(ascii: "\n") { break }
-                    line.append(contentsOf: chunk)
+                    if byte == UInt8(ascii: "\n") { break }
+                    line.append(byte)
                 }
                 continuation.resume(returning: line)
             }
@@ -123,5 +122,30 @@ extension JSONValue {
 
     func headerNames() -> [String] {
         (self["headers"]?.arrayValue ?? []).compactMap { $0.arrayValue?.first?.stringValue?.lowercased() }
+    }
+}
+
+/// Reads from pipes with plain read(2), retrying EINTR. (FileHandle's non-throwing readers
+/// trap on EINTR, which child processes make likely: SIGCHLD.)
+enum POSIXRead {
+    static func byte(_ fd: Int32) -> UInt8? {
+        var byte: UInt8 = 0
+        while true {
+            let count = read(fd, &byte, 1)
+            if count == 1 { return byte }
+            if count < 0 && errno == EINTR { continue }
+            return nil
+        }
+    }
+
+    static func all(_ fd: Int32) -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 { out += buffer[0..<count]; continue }
+            if count < 0 && errno == EINTR { continue }
+            return out
+        }
     }
 }
