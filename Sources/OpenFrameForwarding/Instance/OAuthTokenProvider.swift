@@ -39,7 +39,12 @@ final class OAuthTokenProvider: Sendable {
         var waiters: [UInt64: Waiter] = [:]
         var nextID: UInt64 = 0
         var fetchCount = 0
+        /// The tokens handed out most recently (current one included), for scrubbing text:
+        /// an instance may echo an old token in an error page.
+        var recentSecrets: [String] = []
     }
+
+    private static let recentSecretsKept = 16
 
     private let settings: OAuthSettings
     private let tokenURL: URL
@@ -61,9 +66,9 @@ final class OAuthTokenProvider: Sendable {
         self.log = log
     }
 
-    /// Tokens handed out so far (current access and refresh token), for scrubbing text.
+    /// Access and refresh tokens handed out recently (the current ones included), for scrubbing text.
     var currentSecrets: [String] {
-        state.withLock { s in [s.token?.value, s.refreshToken].compactMap { $0 } }
+        state.withLock { s in s.recentSecrets }
     }
 
     /// How many token requests were made (tests).
@@ -125,7 +130,14 @@ final class OAuthTokenProvider: Sendable {
             s.fetching = false
             if case .success(let fetched) = outcome {
                 s.token = fetched.token
-                if let refresh = fetched.refreshToken { s.refreshToken = refresh }
+                s.recentSecrets.append(fetched.token.value)
+                if let refresh = fetched.refreshToken {
+                    s.refreshToken = refresh
+                    s.recentSecrets.append(refresh)
+                }
+                if s.recentSecrets.count > Self.recentSecretsKept {
+                    s.recentSecrets.removeFirst(s.recentSecrets.count - Self.recentSecretsKept)
+                }
             }
             var continuations: [CheckedContinuation<Result<String, TokenFetchError>, Never>] = []
             for (id, waiter) in s.waiters {
