@@ -435,6 +435,39 @@ struct InstanceClientIntegrationTests {
         #expect(reason.contains("nothing was sent") && reason.contains("3 attempts"))
     }
 
+    @Test("OAuth token endpoint refusing connections: retried like any refused connection, nothing sent")
+    func oauthConnectionRefused() async throws {
+        let standIn = try await StandIn()
+        let port = try await standIn.refusedPort()
+        let client = try client(standIn, .oauth(OAuthSettings(clientID: "cid", clientSecret: "csecret")), maxAttempts: 2, baseURL: "http://127.0.0.1:\(port)")
+        let progress = Recorder<ForwardingProgress>()
+        let error = await #expect(throws: ForwardingError.self) {
+            _ = try await client.create(payload: createPayload, apiVersion: nil, progress: { progress.append($0) })
+        }
+        guard case .unreachable(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason == "while getting an OAuth token: could not connect to 127.0.0.1:\(port) (Failed to connect to 127.0.0.1 port \(port) after 0 ms: Couldn't connect to server); nothing was sent"
+            || reason.hasPrefix("while getting an OAuth token: could not connect to 127.0.0.1:\(port)"))
+        #expect(reason.hasSuffix("nothing was sent"))
+        #expect(progress.values.filter { if case .retrying = $0 { true } else { false } }.count == 1)
+        #expect(!progress.values.contains { if case .sending = $0 { true } else { false } }, "the interaction itself was never sent")
+        #expect(client.tokenFetchCount == 2)
+    }
+
+    @Test("TLS to a server that does not speak it: unreachable, a TLS failure, not retried")
+    func tlsFailure() async throws {
+        let standIn = try await StandIn()
+        let client = try client(standIn, baseURL: "https://127.0.0.1:\(standIn.port)")
+        let progress = Recorder<ForwardingProgress>()
+        let error = await #expect(throws: ForwardingError.self) {
+            _ = try await client.create(payload: createPayload, apiVersion: nil, progress: { progress.append($0) })
+        }
+        guard case .unreachable(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.hasPrefix("the TLS connection to 127.0.0.1:\(standIn.port) failed"), "\(reason)")
+        #expect(reason.hasSuffix("nothing was sent"))
+        #expect(!progress.values.contains { if case .retrying = $0 { true } else { false } })
+        #expect(try await standIn.requests().allSatisfy { $0["operation"] == "malformed" }, "no create ever reached the stand-in")
+    }
+
     // MARK: cancellation
 
     @Test("cancellation mid-request stops it promptly")

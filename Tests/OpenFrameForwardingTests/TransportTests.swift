@@ -146,6 +146,76 @@ struct TransportTests {
         #expect(code == URLError.cannotConnectToHost.rawValue)
         #expect(!sent.isSet)
     }
+
+    @Test("a request never prints its headers")
+    func requestRedacted() {
+        let request = HTTPExchangeRequest(
+            method: "POST", url: URL(string: "https://dev1.service-now.com/api/now/openframe/voice-interaction")!,
+            headers: [(name: "Authorization", value: "Bearer top-secret-token")], body: [1, 2, 3], timeout: 5)
+        var dumped = ""
+        dump(request, to: &dumped)
+        for text in ["\(request)", String(reflecting: request), dumped] {
+            #expect(!text.contains("top-secret-token"), "\(text)")
+            #expect(text.contains("voice-interaction"))
+        }
+    }
+
+    struct ReasonCase: Sendable, CustomTestStringConvertible {
+        let failure: TransportFailure
+        let operation: ForwardOperation
+        let reason: String
+        let nothingSent: Bool
+        let retryable: Bool
+        var testDescription: String { "\(failure)" }
+    }
+
+    @Test("failure reasons say what happened and whether the instance may have acted", arguments: [
+        ReasonCase(failure: .failed(code: URLError.cannotConnectToHost.rawValue, message: nil), operation: .create,
+                   reason: "could not connect to h:1 (connection refused); nothing was sent", nothingSent: true, retryable: true),
+        ReasonCase(failure: .failed(code: URLError.cannotFindHost.rawValue, message: "Could not resolve host: h"), operation: .create,
+                   reason: "cannot find the host h:1 (DNS lookup failed); nothing was sent", nothingSent: true, retryable: false),
+        ReasonCase(failure: .timedOut, operation: .create,
+                   reason: "no complete answer from h:1 within 30 s; the instance may have created the record; not retried", nothingSent: false, retryable: false),
+        ReasonCase(failure: .failed(code: URLError.timedOut.rawValue, message: nil), operation: .update,
+                   reason: "no complete answer from h:1 within 30 s; the instance may have applied the update; not retried", nothingSent: false, retryable: false),
+        ReasonCase(failure: .failed(code: URLError.networkConnectionLost.rawValue, message: "Recv failure: Connection reset by peer"), operation: .create,
+                   reason: "the connection to h:1 was lost before a complete answer arrived (Recv failure: Connection reset by peer); the instance may have created the record; not retried",
+                   nothingSent: false, retryable: false),
+        ReasonCase(failure: .failed(code: URLError.badServerResponse.rawValue, message: "Empty reply from server"), operation: .update,
+                   reason: "h:1 closed the connection without a valid HTTP answer (Empty reply from server); the instance may have applied the update; not retried",
+                   nothingSent: false, retryable: false),
+        ReasonCase(failure: .failed(code: URLError.secureConnectionFailed.rawValue, message: "SSL connect error"), operation: .create,
+                   reason: "the TLS connection to h:1 failed (SSL connect error); nothing was sent", nothingSent: true, retryable: false),
+        ReasonCase(failure: .failed(code: URLError.serverCertificateUntrusted.rawValue, message: nil), operation: .create,
+                   reason: "the TLS connection to h:1 failed (handshake or certificate); nothing was sent", nothingSent: true, retryable: false),
+        ReasonCase(failure: .failed(code: -1203, message: "SSL certificate problem: unable to get local issuer certificate"), operation: .create,
+                   reason: "the TLS connection to h:1 failed (SSL certificate problem: unable to get local issuer certificate); nothing was sent",
+                   nothingSent: true, retryable: false),
+        ReasonCase(failure: .failed(code: URLError.cancelled.rawValue, message: nil), operation: .create,
+                   reason: "the HTTP layer cancelled the request to h:1; the instance may have created the record; not retried", nothingSent: false, retryable: false),
+        ReasonCase(failure: .failed(code: -1, message: "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number"), operation: .create,
+                   reason: "the TLS connection to h:1 failed (OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number); nothing was sent",
+                   nothingSent: true, retryable: false),
+        ReasonCase(failure: .failed(code: -1, message: "SSL certificate problem: unable to get local issuer certificate"), operation: .update,
+                   reason: "the TLS connection to h:1 failed (SSL certificate problem: unable to get local issuer certificate); nothing was sent",
+                   nothingSent: true, retryable: false),
+        ReasonCase(failure: .failed(code: -1, message: "OpenSSL SSL_read: error:0A000126:SSL routines::unexpected eof while reading, errno 0"), operation: .create,
+                   reason: "the TLS connection to h:1 broke during the exchange (OpenSSL SSL_read: error:0A000126:SSL routines::unexpected eof while reading, errno 0); the instance may have created the record; not retried",
+                   nothingSent: false, retryable: false),
+        ReasonCase(failure: .failed(code: -1, message: "Failed to connect to h port 1 after 3 ms: No route to host"), operation: .create,
+                   reason: "could not connect to h:1 (Failed to connect to h port 1 after 3 ms: No route to host); nothing was sent",
+                   nothingSent: true, retryable: false),
+        ReasonCase(failure: .failed(code: -1, message: "transfer closed with 40 bytes remaining to read"), operation: .create,
+                   reason: "the HTTP request to h:1 failed (URLError -1) (transfer closed with 40 bytes remaining to read); the instance may have created the record; not retried",
+                   nothingSent: false, retryable: false),
+        ReasonCase(failure: .failed(code: -1, message: nil), operation: .token,
+                   reason: "the HTTP request to h:1 failed (URLError -1); no interaction was sent", nothingSent: false, retryable: false),
+    ])
+    func reasons(_ item: ReasonCase) {
+        #expect(item.failure.reason(host: "h:1", timeout: 30, operation: item.operation) == item.reason)
+        #expect(item.failure.nothingWasSent == item.nothingSent)
+        #expect(item.failure.isConnectionRefused == item.retryable)
+    }
 }
 
 final class Flag: @unchecked Sendable {

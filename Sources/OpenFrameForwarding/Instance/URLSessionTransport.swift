@@ -129,10 +129,12 @@ private final class Exchange: NSObject, URLSessionDataDelegate, @unchecked Senda
     func start(_ continuation: CheckedContinuation<Outcome, Never>, task: URLSessionTask, timeout: Double) {
         lock.lock()
         if let early = outcome {
-            // Cancelled before it started: nothing goes out.
+            // Cancelled before it started: nothing goes out. The task is cancelled (not just
+            // dropped) so that the session can finish it and be released.
             delivered = true
             lock.unlock()
             continuation.resume(returning: early)
+            DispatchQueue.global().async { task.cancel() }
             return
         }
         self.continuation = continuation
@@ -210,13 +212,11 @@ private final class Exchange: NSObject, URLSessionDataDelegate, @unchecked Senda
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         if let error {
+            // Our own cancellation and timeout have already finished the exchange, so a
+            // "cancelled" arriving here came from inside URLSession: a failure, not the caller's wish.
             let nsError = error as NSError
-            if nsError.domain == NSURLErrorDomain, nsError.code == NSURLErrorCancelled {
-                finish(.failure(.cancelled), stopTransfer: false)
-            } else {
-                let code = nsError.domain == NSURLErrorDomain ? nsError.code : NSURLErrorUnknown
-                finish(.failure(.failed(code: code, message: Self.curlMessage(nsError))), stopTransfer: false)
-            }
+            let code = nsError.domain == NSURLErrorDomain ? nsError.code : NSURLErrorUnknown
+            finish(.failure(.failed(code: code, message: Self.curlMessage(nsError))), stopTransfer: false)
             return
         }
         guard let status else {
