@@ -116,6 +116,27 @@ struct AuthenticationTests {
         }
     }
 
+    @Test("credentials that would break the request are refused wherever they come from")
+    func unusableCredentials() throws {
+        let bad: [Authentication] = [
+            .bearer(token: "abc\r\nX-Injected: 1"), .basic(username: "a:b", password: "p"), .basic(username: "u", password: "p\n"),
+            .apiKey(""), .oauth(OAuthSettings(clientID: "c", clientSecret: "s\u{7F}")),
+            .oauth(OAuthSettings(clientID: "c", clientSecret: "s", grant: .password(username: "u", password: "\t"))),
+        ]
+        for auth in bad {
+            #expect(throws: ForwardingError.self, "\(auth)") { try auth.validate() }
+            #expect(throws: ForwardingError.self, "\(auth)") { _ = try InstanceConfiguration(instance: "dev1", version: "1", authentication: auth) }
+        }
+        #expect(throws: ForwardingError.self) { _ = try Authentication(environment: [Key.token: "abc\r\nX: 1"]) }
+        #expect {
+            _ = try Authentication(json: json(#"{"type":"basic","username":"a:b","password":"p"}"#))
+        } throws: { error in
+            guard case ForwardingError.configuration(let message) = error else { return false }
+            return message.hasPrefix("initializationOptions.auth: ") && message.contains("':'")
+        }
+        try Authentication.basic(username: "ü.ser", password: "pä ss:wörd").validate()
+    }
+
     @Test("the host's JSON wins over the environment")
     func resolve() throws {
         let environment = [Key.token: "env-token"]

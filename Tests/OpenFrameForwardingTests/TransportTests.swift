@@ -147,6 +147,24 @@ struct TransportTests {
         #expect(!sent.isSet)
     }
 
+    @Test("a session per exchange leaks neither file descriptors nor threads")
+    func noLeaks() async throws {
+        let standIn = try await StandIn(["--no-cookies"])
+        let transport = URLSessionTransport()
+        func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+        func threads() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0 }
+        for _ in 0..<20 { _ = try await transport.send(createRequest(standIn), onSent: {}) }
+        try await Task.sleep(for: .milliseconds(200))
+        let (fdsBefore, threadsBefore) = (openDescriptors(), threads())
+        for _ in 0..<200 { _ = try await transport.send(createRequest(standIn), onSent: {}) }
+        try await Task.sleep(for: .milliseconds(300))
+        let (fdsAfter, threadsAfter) = (openDescriptors(), threads())
+        // Other tests run in parallel and open their own; a leak would be one or more per exchange.
+        #expect(fdsAfter - fdsBefore < 40, "\(fdsBefore) -> \(fdsAfter)")
+        #expect(threadsAfter - threadsBefore < 20, "\(threadsBefore) -> \(threadsAfter)")
+        #expect(try await standIn.requests().count == 220)
+    }
+
     @Test("a request never prints its headers")
     func requestRedacted() {
         let request = HTTPExchangeRequest(

@@ -29,6 +29,37 @@ public enum Authentication: Sendable, Equatable {
         }
     }
 
+    /// Checks what would otherwise break the request: a control character in any credential
+    /// (CR/LF would split the header it goes into) and a `:` in a basic-auth username
+    /// (RFC 7617 cannot carry it). Messages name the field, never the value.
+    public func validate() throws(ForwardingError) {
+        func check(_ value: String, _ field: String) throws(ForwardingError) {
+            guard !value.isEmpty else { throw .configuration("the \(field) for \(kind) authentication is empty") }
+            guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw .configuration("the \(field) for \(kind) authentication contains a control character")
+            }
+        }
+        switch self {
+        case .none:
+            break
+        case .basic(let username, let password):
+            try check(username, "username")
+            try check(password, "password")
+            if username.contains(":") { throw .configuration("a basic-auth username cannot contain ':'") }
+        case .bearer(let token):
+            try check(token, "token")
+        case .apiKey(let key):
+            try check(key, "API key")
+        case .oauth(let settings):
+            try check(settings.clientID, "client id")
+            try check(settings.clientSecret, "client secret")
+            if case .password(let username, let password) = settings.grant {
+                try check(username, "username")
+                try check(password, "password")
+            }
+        }
+    }
+
     /// The secret strings this authentication holds (for scrubbing text that came from elsewhere).
     var secrets: [String] {
         switch self {

@@ -60,7 +60,9 @@ extension Authentication {
 
         switch methods.count {
         case 0: self = .none
-        case 1: self = methods[0].auth
+        case 1:
+            self = methods[0].auth
+            try validate()
         default:
             throw .configuration(
                 "ambiguous authentication in the environment: " + methods.map(\.names).joined(separator: " and ")
@@ -157,6 +159,12 @@ extension Authentication {
             }
         default:
             throw .configuration("\(path).type must be one of \"none\", \"basic\", \"bearer\", \"oauth\", \"apiKey\"")
+        }
+        do {
+            try validate()
+        } catch {
+            guard case .configuration(let message) = error else { throw error }
+            throw .configuration("\(path): \(message)")
         }
     }
 

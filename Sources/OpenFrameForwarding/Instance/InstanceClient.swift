@@ -23,9 +23,13 @@ import JSON
 /// token and did not act: the token is refreshed and the request re-sent once (this does
 /// not use up an attempt).
 ///
-/// **Progress**: `.queued(position:)` when all `maxConcurrentForwards` slots are taken (waiters
-/// are served in arrival order); per attempt `.sending` then `.waiting`; `.retrying` before
-/// each retry, with the reason it is safe and the delay.
+/// **Concurrency**: at most `maxConcurrentForwards` forwards hold a slot; the rest wait in
+/// arrival order. A forward keeps its slot through its retries and their waits (a 429 asks
+/// for less traffic, not for the slot to go to someone else's request).
+///
+/// **Progress**: `.queued(position:)` when all slots are taken; per attempt `.sending` then
+/// `.waiting` (once the request went out); `.retrying` before each retry, with the reason it
+/// is safe and the delay.
 ///
 /// **Cancellation** of the calling task stops the HTTP request in flight, any retry wait and
 /// any wait for a slot or a token: `ForwardingError.cancelled`.

@@ -75,6 +75,7 @@ public struct InstanceConfiguration: Sendable, CustomStringConvertible {
         guard retryBaseDelay.isFinite, retryBaseDelay >= 0, maxRetryDelay.isFinite, maxRetryDelay >= 0 else {
             throw .configuration("retry delays must be finite and not negative")
         }
+        try authentication.validate()
         self.authentication = authentication
         self.wireFormat = wireFormat
         self.requestTimeout = requestTimeout

@@ -192,8 +192,13 @@ private final class Exchange: NSObject, URLSessionDataDelegate, @unchecked Senda
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        body.append(contentsOf: data)
+        // An openframe answer is a few hundred bytes; a runaway body (a proxy streaming a
+        // huge page) is kept only up to the cap, which is still plenty to say what it was.
+        let room = Self.maxBody - body.count
+        if room > 0 { body.append(contentsOf: data.prefix(room)) }
     }
+
+    static let maxBody = 4 * 1024 * 1024
 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
         completionHandler(nil)
