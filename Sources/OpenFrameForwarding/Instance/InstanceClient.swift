@@ -174,7 +174,7 @@ public final class InstanceClient: InteractionTarget {
                         try await retry(reason: "\(reason), so trying again is safe", delay: backoff())
                         continue
                     }
-                    throw .unreachable(reason: "\(reason) (\(attempt) attempt\(attempt == 1 ? "" : "s"))")
+                    throw .unreachable(reason: attempt == 1 ? reason : "\(reason); gave up after \(attempt) attempts")
                 }
                 throw .unreachable(reason: reason)
             }
