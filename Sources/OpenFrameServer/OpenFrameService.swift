@@ -46,7 +46,7 @@ public final class OpenFrameService: Sendable {
                     throw ResponseError.invalidParams("initialize: initializationOptions must be an object; found \(options.kind)")
                 }
                 if options["instance"] != nil || options["auth"] != nil {
-                    do {
+                    do throws(ForwardingError) {
                         box.target = try settings.makeTarget(options: options, log: log)
                     } catch {
                         throw ResponseError.invalidParams("initialize: \(ForwardingErrorMapping.responseError(error).message)")
