@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import JSON
+import TestSupport
 @testable import OpenFrameForwarding
 
 /// InstanceClient against the Python stand-in: what the instance received, and what the
