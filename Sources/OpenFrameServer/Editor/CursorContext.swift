@@ -89,9 +89,12 @@ private struct LenientScanner {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 captureBetween(before: start)
                 i += 1
-                guard !stack.isEmpty else { continue }
-                if found != nil, stack.count == depth { return finish() }
-                stack.removeLast()
+                // Close the innermost container of this kind (and any left open inside it);
+                // a closer that matches nothing open is a stray, ignored.
+                let isObject = c == UInt8(ascii: "}")
+                guard let match = stack.lastIndex(where: { $0.isObject == isObject }) else { continue }
+                if found != nil, match < depth { return finish() }
+                stack.removeSubrange(match...)
                 if !stack.isEmpty { stack[stack.count - 1].state = .comma }
             case UInt8(ascii: ":"):
                 captureBetween(before: start)
@@ -116,7 +119,11 @@ private struct LenientScanner {
                 case .completion: inside = start < target && (target < end || (!terminated && target <= end))
                 }
                 if !inside { captureBetween(before: start) }
-                token(start: start, end: end, name: inside || isKeyPosition ? decodeString(start, end, terminated: terminated) : "", quoted: true, inside: inside)
+                let wasKey = isKeyPosition
+                token(start: start, end: end, name: inside || wasKey ? decodeString(start, end, terminated: terminated) : "", quoted: true, inside: inside)
+                // A name cut off by the line's end is a member still being typed: whatever string
+                // comes next starts another member rather than being its value.
+                if wasKey, !terminated { stack[stack.count - 1].state = .comma }
                 i = end
             default:
                 var end = start
