@@ -14,15 +14,15 @@ public final class EditorSupport: @unchecked Sendable {
     public static let methods = [SchemaMethod.name]
 
     let store = DocumentStore()
-    private(set) var publisher: DiagnosticsPublisher!
-    private let lock = NSLock()
-    private var _options = ClientOptions()
+    let publisher: DiagnosticsPublisher
+    private let settled = SettledOptions()
 
     /// What `initialize` settled; the defaults (UTF-16, no snippets) until it comes.
-    var options: ClientOptions { lock.withLock { _options } }
+    var options: ClientOptions { settled.value }
 
     init(notify: @escaping @Sendable (String, JSONValue) -> Void) {
-        publisher = DiagnosticsPublisher(store: store, encoding: { [weak self] in self?.options.positionEncoding ?? .utf16 }, notify: notify)
+        let settled = settled
+        publisher = DiagnosticsPublisher(store: store, encoding: { settled.value.positionEncoding }, notify: notify)
     }
 
     /// Registers the textDocument methods and `openframe/schema`, and extends `server.initializeHandler`
@@ -52,7 +52,7 @@ public final class EditorSupport: @unchecked Sendable {
     /// position encoding (UTF-8 when offered, else UTF-16) and snippet use for the session.
     public func capabilities(for clientInitializeParams: JSONNode?) -> JSONObject {
         let options = ClientOptions(initializeParams: clientInitializeParams)
-        lock.withLock { _options = options }
+        settled.value = options
         return [
             "positionEncoding": .string(options.positionEncoding.rawValue),
             "textDocumentSync": TextDocumentSync.capability,
@@ -80,5 +80,16 @@ public final class EditorSupport: @unchecked Sendable {
         default:
             return extra
         }
+    }
+}
+
+/// The session's ClientOptions, written once by `initialize` and read from any thread.
+private final class SettledOptions: @unchecked Sendable {
+    private let lock = NSLock()
+    private var options = ClientOptions()
+
+    var value: ClientOptions {
+        get { lock.withLock { options } }
+        set { lock.withLock { options = newValue } }
     }
 }
