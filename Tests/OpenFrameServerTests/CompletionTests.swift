@@ -74,7 +74,10 @@ struct CompletionTests {
     @Test func relatedRecordsAndPhoneLogs() {
         #expect(labels(complete(#"{"relatedRecords": [{"documentTable": "x", |}]}"#)) == ["documentId"])
         #expect(labels(complete(#"{"relatedRecords": [{"documentTable": "x", "documentId": "y"}, {"|"}]}"#)) == ["documentTable", "documentId"])
-        #expect(labels(complete(#"{"phoneLogs": [{}, {"call_id": 1, |}]}"#)) == ["agent", "start_time", "end_time"])
+        let phoneLog = complete(#"{"phoneLogs": [{}, {"call_id": 1, |}]}"#)
+        #expect(labels(phoneLog) == ["agent", "start_time", "end_time"])
+        #expect(item(phoneLog, "agent")?["detail"] == "string, number, boolean or null")
+        #expect(item(phoneLog, "end_time")?["detail"] == "string or null, yyyy-MM-dd HH:mm:ss")
     }
 
     @Test func nothingForValuesOrOpenNameValueObjects() {

@@ -5,7 +5,7 @@ import Testing
 @testable import OpenFrameServer
 
 /// Collects what the server writes (a copy of JSONRPCTests' helper: test targets do not import each other).
-final class CollectingOutput: MessageOutput, @unchecked Sendable {
+final class EditorTestOutput: MessageOutput, @unchecked Sendable {
     private let condition = NSCondition()
     private var messages: [[UInt8]] = []
 
@@ -24,7 +24,7 @@ final class CollectingOutput: MessageOutput, @unchecked Sendable {
 /// small requests run inline on the calling thread, as on the reader thread; validation runs on
 /// its own queue, so tests poll for `publishDiagnostics`.
 final class EditorClient: @unchecked Sendable {
-    let output = CollectingOutput()
+    let output = EditorTestOutput()
     let server: Server
     /// The editor support under test; nil when it came with the whole service (whose instance is private).
     let editor: EditorSupport?

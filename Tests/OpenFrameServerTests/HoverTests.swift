@@ -61,7 +61,7 @@ struct HoverTests {
         #expect(documentId["contents"]?["value"]?.stringValue?.contains("- Required: yes\n") == true)
         let startTime = try #require(client.hover(Self.uri, locate("start_time", in: Self.text))["result"]?["contents"]?["value"]?.stringValue)
         #expect(startTime.contains("`phoneLogs.start_time`"))
-        #expect(startTime.contains("yyyy-MM-dd HH:mm:ss"))
+        #expect(startTime.contains("- Type: string or null; date-time `yyyy-MM-dd HH:mm:ss`, read in the instance's or user's time zone\n"))
         let direction = try #require(client.hover(Self.uri, locate("direction", in: Self.text))["result"])
         #expect(direction["contents"]?["value"]?.stringValue?.hasPrefix(
             "**direction** — `interaction.additionalParams.direction`\n\nA name-value pair of `interaction.additionalParams`: Name-value pairs") == true)

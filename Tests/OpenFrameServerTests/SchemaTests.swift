@@ -127,7 +127,7 @@ struct SchemaTests {
 }
 
 /// Where two texts first differ, for a failure message a person can act on.
-func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
+private func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
     let linesA = String(decoding: a, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
     let linesB = String(decoding: b, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
     for index in 0..<max(linesA.count, linesB.count) {
@@ -139,7 +139,7 @@ func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
 }
 
 /// Reads a whole file with the C library (no Foundation in this target's assertions).
-func readBytes(_ path: String) -> [UInt8]? {
+private func readBytes(_ path: String) -> [UInt8]? {
     guard let file = fopen(path, "rb") else { return nil }
     defer { fclose(file) }
     var bytes: [UInt8] = []

@@ -61,9 +61,12 @@ enum MemberDocumentation {
         case .object, .scalarMap: "object"
         case .array: "array"
         case .string: "string"
-        case .scalar: valueTypes
+        case .scalar: spec.format == nil ? valueTypes : formattedScalar
         }
     }
+
+    /// A record field with a textual form holds it as a string, or null to clear it (as the generated schemas say).
+    static let formattedScalar = "string or null"
 
     static func typeDescription(_ spec: MemberSpec) -> String {
         var text: String
@@ -78,7 +81,7 @@ enum MemberDocumentation {
         case .string:
             text = "string"
         case .scalar:
-            text = valueTypes
+            text = spec.format == nil ? valueTypes : formattedScalar
         }
         if let format = spec.format { text += "; \(formatDescription(format))" }
         if spec.nonEmpty { text += spec.type == .string ? "; not empty" : "; at least one member" }
