@@ -202,7 +202,10 @@ private struct LenientScanner {
         while j < bytes.count {
             switch bytes[j] {
             case UInt8(ascii: "\""): return (j + 1, true)
-            case UInt8(ascii: "\\"): j += 2
+            case UInt8(ascii: "\\"):
+                // An escape never spans lines: a backslash at a line's end leaves the string unterminated there.
+                if j + 1 < bytes.count, bytes[j + 1] == 0x0A || bytes[j + 1] == 0x0D { return (j + 1, false) }
+                j += 2
             case 0x0A, 0x0D: return (j, false)
             default: j += 1
             }
@@ -211,6 +214,9 @@ private struct LenientScanner {
     }
 
     func decodeString(_ start: Int, _ end: Int, terminated: Bool) -> String {
+        let content = bytes[(start + 1)..<(terminated ? end - 1 : end)]
+        // Nearly every name holds no escape: its bytes are its value.
+        if !content.contains(UInt8(ascii: "\\")) { return String(decoding: content, as: UTF8.self) }
         let literal = Array(bytes[start..<end]) + (terminated ? [] : [UInt8(ascii: "\"")])
         if let value = (try? JSONParser.parse(literal))?.root.stringValue { return value }
         // A half-typed escape: the raw characters are the best guess.
