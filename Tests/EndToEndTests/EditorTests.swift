@@ -208,6 +208,34 @@ struct EditorTests {
     }
 }
 
+/// `openframe-rpc schema`: what the method returns, and what regenerates the checked-in files.
+struct SchemaCommandTests {
+    @Test func writesTheCheckedInFilesByteForByte() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openframe-schema-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CommandResult.run(["schema", "--write", directory.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        for name in ["create.schema.json", "update.schema.json"] {
+            let written = try Data(contentsOf: directory.appendingPathComponent(name))
+            let checkedIn = try Data(contentsOf: ServerProcess.repositoryRoot.appendingPathComponent("schema/\(name)"))
+            #expect(written == checkedIn, "\(name)")
+        }
+    }
+
+    @Test func printsOneOrBoth() throws {
+        let one = try CommandResult.run(["schema", "--operation", "update"])
+        #expect(one.status == 0)
+        let checkedIn = try Data(contentsOf: ServerProcess.repositoryRoot.appendingPathComponent("schema/update.schema.json"))
+        #expect(Data(one.stdout.utf8) == checkedIn)
+        let both = try CommandResult.run(["schema"])
+        let value = try JSONParser.parse(both.stdout).root.value
+        #expect(value.objectValue?.keys == ["create", "update"])
+        let wrong = try CommandResult.run(["schema", "--operation", "delete"])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("--operation must be 'create' or 'update'"))
+    }
+}
+
 extension ServerProcess {
     /// The params of every notification `method` received so far.
     func notifications(_ method: String) -> [JSONValue] {
