@@ -210,10 +210,10 @@ struct EditorTests {
 
 /// `openframe-rpc schema`: what the method returns, and what regenerates the checked-in files.
 struct SchemaCommandTests {
-    @Test func writesTheCheckedInFilesByteForByte() throws {
+    @Test func writesTheCheckedInFilesByteForByte() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openframe-schema-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try CommandResult.run(["schema", "--write", directory.path])
+        let result = try await CommandResult.run(["schema", "--write", directory.path])
         #expect(result.status == 0, "\(result.stderr)")
         for name in ["create.schema.json", "update.schema.json"] {
             let written = try Data(contentsOf: directory.appendingPathComponent(name))
@@ -222,15 +222,15 @@ struct SchemaCommandTests {
         }
     }
 
-    @Test func printsOneOrBoth() throws {
-        let one = try CommandResult.run(["schema", "--operation", "update"])
+    @Test func printsOneOrBoth() async throws {
+        let one = try await CommandResult.run(["schema", "--operation", "update"])
         #expect(one.status == 0)
         let checkedIn = try Data(contentsOf: ServerProcess.repositoryRoot.appendingPathComponent("schema/update.schema.json"))
         #expect(Data(one.stdout.utf8) == checkedIn)
-        let both = try CommandResult.run(["schema"])
+        let both = try await CommandResult.run(["schema"])
         let value = try JSONParser.parse(both.stdout).root.value
         #expect(value.objectValue?.keys == ["create", "update"])
-        let wrong = try CommandResult.run(["schema", "--operation", "delete"])
+        let wrong = try await CommandResult.run(["schema", "--operation", "delete"])
         #expect(wrong.status == 2)
         #expect(wrong.stderr.contains("--operation must be 'create' or 'update'"))
     }

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import Testing
+import OpenFrameForwarding
 @testable import OpenFrameServer
 
 /// Collects what the server writes (a copy of JSONRPCTests' helper: test targets do not import each other).
@@ -36,7 +37,7 @@ final class EditorClient: @unchecked Sendable {
     init(positionEncodings: [String]? = nil, snippets: Bool = false, service: Bool = false, initialize: Bool = true) {
         server = Server(output: output)
         if service {
-            OpenFrameService().install(on: server)
+            OpenFrameService(target: Sandbox()).install(on: server)
             editor = nil
         } else {
             editor = EditorSupport.install(on: server)
