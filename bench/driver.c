@@ -20,9 +20,12 @@
  * Build: cc -O2 -pthread -o driver driver.c
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -45,7 +49,7 @@ extern char **environ;
 
 /* ---------- options ---------- */
 
-enum mode { PIPELINED, WINDOW, STARTUP };
+enum mode { PIPELINED, WINDOW, STARTUP, HTTP };
 static enum mode opt_mode = PIPELINED;
 static int opt_lsp = 0;
 static long opt_requests = 200000;
@@ -60,6 +64,7 @@ static int opt_nexpect = 0;
 static int opt_timeout = 30; /* seconds without progress */
 static const char *opt_stderr = NULL;
 static char **opt_cmd = NULL;
+static const char *opt_url = NULL; /* --mode http: the stand-in, loopback only */
 
 /* ---------- small helpers ---------- */
 
@@ -702,9 +707,137 @@ static void print_common(void) {
     printf(",\"framing\":\"%s\",\"wrong\":%ld", opt_lsp ? "lsp" : "ndjson", wrong);
 }
 
+/* ---------- direct HTTP: the baseline the forwarding latency is compared with ---------- */
+
+
+static int http_connect(const struct sockaddr_in *sa) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (const struct sockaddr *)sa, sizeof *sa)) die("connect to %s: %s", opt_url, strerror(errno));
+    return fd;
+}
+
+/* POSTs the payload --requests times over one keep-alive connection (reconnecting if the
+ * stand-in closes it), one at a time, and reports the latency like --mode window. */
+static int run_http(void) {
+    char host[64], path[512] = "/";
+    int port = 80;
+    const char *u = opt_url;
+    if (strncmp(u, "http://", 7) != 0) die("--url must start with http://");
+    u += 7;
+    size_t hl = strcspn(u, ":/");
+    if (hl >= sizeof host) die("bad --url");
+    memcpy(host, u, hl);
+    host[hl] = 0;
+    u += hl;
+    if (*u == ':') port = (int)strtol(u + 1, (char **)&u, 10);
+    if (*u == '/') snprintf(path, sizeof path, "%s", u);
+    if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    /* Load only ever goes to this machine. */
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || (ntohl(sa.sin_addr.s_addr) >> 24) != 127)
+        die("--url must name a loopback address (127.x.x.x or localhost)");
+
+    buf_t req = {0};
+    buf_adds(&req, "POST ");
+    buf_adds(&req, path);
+    buf_adds(&req, " HTTP/1.1\r\nHost: ");
+    buf_adds(&req, host);
+    buf_adds(&req, "\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ");
+    buf_addu(&req, payload_len);
+    buf_adds(&req, "\r\n\r\n");
+    buf_add(&req, payload, payload_len);
+
+    long n = opt_requests;
+    uint64_t *lat = malloc(sizeof(uint64_t) * (size_t)n);
+    long nlat = 0, ok_count = 0, reconnects = 0;
+    int fd = http_connect(&sa);
+    reader_t r;
+    reader_init(&r, fd);
+    uint64_t start_ns = now_ns();
+    for (long i = 1; i <= n && !failed; i++) {
+        uint64_t t0 = now_ns();
+        if (write_all(fd, req.p, req.len)) {
+            close(fd);
+            fd = http_connect(&sa);
+            r.fd = fd; r.len = r.pos = 0;
+            reconnects++;
+            t0 = now_ns();
+            if (write_all(fd, req.p, req.len)) { fail("cannot send to %s: %s", opt_url, strerror(errno)); break; }
+        }
+        /* status line + headers */
+        const char *hdr, *end;
+        for (;;) {
+            hdr = r.p + r.pos;
+            end = memmem(hdr, r.len - r.pos, "\r\n\r\n", 4);
+            if (end) break;
+            int got = reader_fill(&r, opt_timeout * 1000);
+            if (got <= 0) { fail("no HTTP answer from %s to request %ld", opt_url, i); break; }
+        }
+        if (failed) break;
+        hdr = r.p + r.pos;
+        end = memmem(hdr, r.len - r.pos, "\r\n\r\n", 4);
+        int status = (end - hdr > 12) ? atoi(hdr + 9) : 0;
+        long length = -1;
+        int close_after = 0;
+        for (const char *line = hdr; line < end;) {
+            const char *nl = memmem(line, (size_t)(end + 2 - line), "\r\n", 2);
+            if ((size_t)(nl - line) > 15 && strncasecmp(line, "content-length:", 15) == 0) length = strtol(line + 15, NULL, 10);
+            if ((size_t)(nl - line) >= 17 && strncasecmp(line, "connection: close", 17) == 0) close_after = 1;
+            line = nl + 2;
+        }
+        if (length < 0) { fail("the HTTP answer has no Content-Length"); break; }
+        size_t body_at = (size_t)(end + 4 - r.p);
+        while (r.len < body_at + (size_t)length) {
+            size_t off = body_at - r.pos;
+            int got = reader_fill(&r, opt_timeout * 1000); /* moves the data to the front */
+            body_at = off + r.pos;
+            if (got <= 0) { fail("truncated HTTP answer"); break; }
+        }
+        if (failed) break;
+        uint64_t t1 = now_ns();
+        const char *body = r.p + body_at;
+        int good = status >= 200 && status < 300;
+        for (int k = 0; good && k < opt_nexpect; k++)
+            if (!memmem(body, (size_t)length, opt_expect[k], strlen(opt_expect[k]))) good = 0;
+        if (!good) {
+            wrong++;
+            fail("HTTP answer %d to request %ld is not the expected one", status, i);
+            show("answer", body, (size_t)length);
+        } else {
+            ok_count++;
+        }
+        if (i > opt_warmup) lat[nlat++] = t1 - t0;
+        r.pos = body_at + (size_t)length;
+        if (close_after) {
+            close(fd);
+            fd = http_connect(&sa);
+            r.fd = fd; r.len = r.pos = 0;
+            reconnects++;
+        }
+    }
+    double elapsed = (double)(now_ns() - start_ns) / 1e9;
+    close(fd);
+    qsort(lat, (size_t)nlat, sizeof(uint64_t), cmp_u64);
+    double sum = 0;
+    for (long i = 0; i < nlat; i++) sum += (double)lat[i];
+    printf("{\"mode\":\"http\",");
+    print_common();
+    printf(",\"requests\":%ld,\"warmup\":%ld,\"answered\":%ld,\"reconnects\":%ld,\"elapsed_s\":%.4f,\"msgs_per_s\":%.0f,"
+           "\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"max_us\":%.2f,\"min_us\":%.2f,\"mean_us\":%.2f}\n",
+           n, opt_warmup, ok_count, reconnects, elapsed, elapsed > 0 ? (double)ok_count / elapsed : 0,
+           pct(lat, nlat, 0.50), pct(lat, nlat, 0.90), pct(lat, nlat, 0.99),
+           nlat ? (double)lat[nlat - 1] / 1e3 : 0, nlat ? (double)lat[0] / 1e3 : 0, nlat ? sum / (double)nlat / 1e3 : 0);
+    return failed ? 1 : 0;
+}
+
 static void usage(void) {
     fprintf(stderr,
-            "usage: driver --mode pipelined|window|startup [--framing ndjson|lsp] [--payload FILE]\n"
+            "usage: driver --mode pipelined|window|startup|http [--url URL] [--framing ndjson|lsp] [--payload FILE]\n"
             "              [--requests N] [--window K] [--warmup N] [--spawns N] [--method M]\n"
             "              [--params TEMPLATE-with-%%PAYLOAD%%] [--expect STR]... [--timeout S]\n"
             "              [--stderr FILE] -- COMMAND [ARGS...]\n");
@@ -721,6 +854,7 @@ int main(int argc, char **argv) {
             if (strcmp(m, "pipelined") == 0) opt_mode = PIPELINED;
             else if (strcmp(m, "window") == 0 || strcmp(m, "pingpong") == 0) opt_mode = WINDOW;
             else if (strcmp(m, "startup") == 0) opt_mode = STARTUP;
+            else if (strcmp(m, "http") == 0) opt_mode = HTTP;
             else usage();
         }
         else if (strcmp(a, "--framing") == 0) opt_lsp = strcmp(NEXT(), "lsp") == 0;
@@ -734,9 +868,11 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--expect") == 0) { if (opt_nexpect < 16) opt_expect[opt_nexpect++] = NEXT(); }
         else if (strcmp(a, "--timeout") == 0) opt_timeout = atoi(NEXT());
         else if (strcmp(a, "--stderr") == 0) opt_stderr = NEXT();
+        else if (strcmp(a, "--url") == 0) opt_url = NEXT();
         else usage();
     }
-    if (!opt_cmd || !opt_cmd[0]) usage();
+    if (opt_mode != HTTP && (!opt_cmd || !opt_cmd[0])) usage();
+    if (opt_mode == HTTP && !opt_url) usage();
     if (opt_requests < 1) opt_requests = 1;
     if (opt_window < 1) opt_window = 1;
     signal(SIGPIPE, SIG_IGN);
@@ -750,6 +886,8 @@ int main(int argc, char **argv) {
         payload = "{}";
         payload_len = 2;
     }
+
+    if (opt_mode == HTTP) return run_http();
 
     if (opt_mode == STARTUP) {
         long k = opt_spawns < 1 ? 1 : opt_spawns;
