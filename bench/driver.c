@@ -9,6 +9,8 @@
  *   window     at most --window requests in flight (1 = ping-pong); per-request latency
  *              -> p50, p99, max (the first --warmup requests are checked but not timed)
  *   startup    --spawns times: spawn -> `initialize` answered; median, and idle VmRSS
+ *   http       (no COMMAND) POST the payload to --url one at a time: the direct baseline
+ *   emit       (no COMMAND) write the whole session to stdout instead, for bench/profile
  * and ends with `shutdown` + `exit`, reaping the child with wait4 for its peak RSS.
  *
  * Every answer is checked, just enough to be sure: its top-level "id" is one we sent and
@@ -49,7 +51,7 @@ extern char **environ;
 
 /* ---------- options ---------- */
 
-enum mode { PIPELINED, WINDOW, STARTUP, HTTP };
+enum mode { PIPELINED, WINDOW, STARTUP, HTTP, EMIT };
 static enum mode opt_mode = PIPELINED;
 static int opt_lsp = 0;
 static long opt_requests = 200000;
@@ -837,7 +839,7 @@ static int run_http(void) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: driver --mode pipelined|window|startup|http [--url URL] [--framing ndjson|lsp] [--payload FILE]\n"
+            "usage: driver --mode pipelined|window|startup|http|emit [--url URL] [--framing ndjson|lsp] [--payload FILE]\n"
             "              [--requests N] [--window K] [--warmup N] [--spawns N] [--method M]\n"
             "              [--params TEMPLATE-with-%%PAYLOAD%%] [--expect STR]... [--timeout S]\n"
             "              [--stderr FILE] -- COMMAND [ARGS...]\n");
@@ -855,6 +857,7 @@ int main(int argc, char **argv) {
             else if (strcmp(m, "window") == 0 || strcmp(m, "pingpong") == 0) opt_mode = WINDOW;
             else if (strcmp(m, "startup") == 0) opt_mode = STARTUP;
             else if (strcmp(m, "http") == 0) opt_mode = HTTP;
+            else if (strcmp(m, "emit") == 0) opt_mode = EMIT;
             else usage();
         }
         else if (strcmp(a, "--framing") == 0) opt_lsp = strcmp(NEXT(), "lsp") == 0;
@@ -871,7 +874,7 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--url") == 0) opt_url = NEXT();
         else usage();
     }
-    if (opt_mode != HTTP && (!opt_cmd || !opt_cmd[0])) usage();
+    if (opt_mode != HTTP && opt_mode != EMIT && (!opt_cmd || !opt_cmd[0])) usage();
     if (opt_mode == HTTP && !opt_url) usage();
     if (opt_requests < 1) opt_requests = 1;
     if (opt_window < 1) opt_window = 1;
@@ -888,6 +891,19 @@ int main(int argc, char **argv) {
     }
 
     if (opt_mode == HTTP) return run_http();
+    if (opt_mode == EMIT) {
+        /* The whole session as a file, for profiling: initialize, the requests, shutdown, exit. */
+        buf_t b = {0};
+        add_request(&b, 0, "initialize", "{\"processId\":null,\"rootUri\":null,\"capabilities\":{}}");
+        add_notification(&b, "initialized");
+        for (long i = 1; i <= opt_requests; i++) {
+            add_request(&b, i, opt_method, opt_params);
+            if (b.len > (8u << 20)) { if (write_all(1, b.p, b.len)) return 1; b.len = 0; }
+        }
+        add_request(&b, opt_requests + 1, "shutdown", NULL);
+        add_notification(&b, "exit");
+        return write_all(1, b.p, b.len) ? 1 : 0;
+    }
 
     if (opt_mode == STARTUP) {
         long k = opt_spawns < 1 ? 1 : opt_spawns;
