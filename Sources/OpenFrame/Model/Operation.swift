@@ -1,0 +1,8 @@
+/// The two openframe endpoints. A payload is valid or not only relative to one of them:
+/// create (POST) requires `interaction.userPhoneNumber`, update (PATCH) requires a sys_id in the URL.
+public enum Operation: String, Sendable, CaseIterable {
+    /// POST /api/now/openframe/voice-interaction
+    case create
+    /// PATCH /api/now/openframe/voice-interaction/{interactionSysId}
+    case update
+}
