@@ -12,19 +12,6 @@ let rootURL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent()   // the root package
 let root = rootURL.lastPathComponent
 
-// The validation core lands in OpenFrame later than the JSON layer: benchmark it once it is there.
-let hasValidator: Bool = {
-    let dir = rootURL.appendingPathComponent("Sources/OpenFrame")
-    guard let files = FileManager.default.enumerator(atPath: dir.path) else { return false }
-    for case let file as String in files where file.hasSuffix(".swift") {
-        if let text = try? String(contentsOfFile: dir.appendingPathComponent(file).path, encoding: .utf8),
-           text.contains("enum Validator") {
-            return true
-        }
-    }
-    return false
-}()
-
 let package = Package(
     name: "openframe-inprocess-bench",
     dependencies: [.package(path: "../..")],
@@ -34,8 +21,8 @@ let package = Package(
             dependencies: [
                 .product(name: "JSON", package: root),
                 .product(name: "OpenFrame", package: root),
-            ],
-            swiftSettings: hasValidator ? [.define("HAVE_VALIDATOR")] : []
+            ]
+            // bench/run passes -DHAVE_VALIDATOR once OpenFrame has the validation core.
         ),
     ],
     // A benchmark's globals are touched from one thread only.
