@@ -18,8 +18,8 @@ enum Examples {
         try readFile(directory + name)
     }
 
-    static var create: [UInt8] { get throws { try bytes("create-voice-interaction.json") } }
-    static var update: [UInt8] { get throws { try bytes("update-voice-interaction.json") } }
+    static var create: [UInt8] { get throws { try bytes("voice-interaction.create.json") } }
+    static var update: [UInt8] { get throws { try bytes("voice-interaction.update.json") } }
 }
 
 struct FileError: Error { let path: String }

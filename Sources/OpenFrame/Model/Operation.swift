@@ -6,3 +6,11 @@ public enum Operation: String, Sendable, CaseIterable {
     /// PATCH /api/now/openframe/voice-interaction/{interactionSysId}
     case update
 }
+
+extension Operation {
+    /// The one rule for payload documents (files, editor buffers) that carry no operation of their own:
+    /// a name ending in `.update.json` is an update, any other a create.
+    public init(documentName: String) {
+        self = documentName.lowercased().hasSuffix(".update.json") ? .update : .create
+    }
+}

@@ -28,9 +28,10 @@ struct PayloadChecker {
 
     // MARK: the sys_id in the URL
 
-    mutating func checkInteractionSysId(_ sysId: String?) {
+    mutating func checkInteractionSysId(_ sysId: String?, required: Bool) {
         guard operation == .update else { return }
         guard let sysId else {
+            guard required else { return }
             return report(
                 .missingSysId,
                 "An update needs the interactionSysId of the interaction record; it becomes part of the URL "

@@ -5,10 +5,12 @@ import JSON
 public enum Validator {
     /// A payload already parsed (e.g. a JSON-RPC params member). Spans refer to node.document.
     /// Duplicate keys inside the payload are warnings; those elsewhere in the document are not its concern.
-    public static func validate(_ payload: JSONNode, operation: Operation, interactionSysId: String?) -> ValidationReport {
+    /// `requireSysId: false` is for front ends that check a payload document on its own (the CLI without
+    /// `--sys-id`, the editor), where the sys_id is not known yet: a given one is still checked.
+    public static func validate(_ payload: JSONNode, operation: Operation, interactionSysId: String?, requireSysId: Bool = true) -> ValidationReport {
         var diagnostics = payload.document.bytes.withUnsafeBufferPointer { bytes in
             var checker = PayloadChecker(operation: operation, bytes: bytes)
-            checker.checkInteractionSysId(interactionSysId)
+            checker.checkInteractionSysId(interactionSysId, required: requireSysId)
             checker.check(payload, as: PayloadSchema.root, keySpan: nil, at: Trail())
             return checker.diagnostics
         }
@@ -17,14 +19,14 @@ public enum Validator {
     }
 
     /// Raw text: a JSON syntax error becomes ONE error diagnostic (code json-syntax) at its offset; duplicate keys become warnings.
-    public static func validate(text: [UInt8], operation: Operation, interactionSysId: String?) -> ValidationReport {
+    public static func validate(text: [UInt8], operation: Operation, interactionSysId: String?, requireSysId: Bool = true) -> ValidationReport {
         let document: JSONDocument
         do {
             document = try JSONParser.parse(text)
         } catch {
             return ValidationReport(diagnostics: [syntaxError(error, in: text)])
         }
-        return validate(document.root, operation: operation, interactionSysId: interactionSysId)
+        return validate(document.root, operation: operation, interactionSysId: interactionSysId, requireSysId: requireSysId)
     }
 
     static func syntaxError(_ error: JSONParseError, in text: [UInt8]) -> Diagnostic {
