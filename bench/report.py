@@ -186,7 +186,9 @@ def fmt(v, unit):
     if v is None:
         return "-"
     if unit in ("msgs/s", "1/s"):
-        return f"{v / 1e6:.3f} M/s" if v >= 1e6 else f"{v / 1e3:.1f} k/s"
+        if v >= 1e6:
+            return f"{v / 1e6:.3f} M/s"
+        return f"{v / 1e3:.1f} k/s" if v >= 1e3 else f"{v:.1f} /s"
     if unit == "us":
         return f"{v:.1f} us" if v < 1000 else f"{v / 1000:.2f} ms"
     if unit == "ms":
