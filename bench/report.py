@@ -132,6 +132,7 @@ if ps is not None or pc is not None:
 ip = good("inprocess", "core", "swift")
 if ip:
     d = ip[0]
+    batches = d.get("figures", "")
     if d.get("validator"):
         row("in-process", "Validator.validate, example payload", "ns", d.get("validate_ns"), ratio=None)
         row("in-process", "JSONParser.parse + Validator.validate, example", "ns", d.get("parse_validate_ns"), ratio=None)
@@ -209,6 +210,8 @@ for r in rows:
     if r["group"] != group:
         group = r["group"]
         label = group
+        if group == "in-process" and ip and ip[0].get("figures"):
+            label += f"   ({ip[0]['figures']})"
         if group.startswith("in-process JSON"):
             label += "   (beside: Foundation JSONSerialization)"
         elif group == "forwarding":
