@@ -240,7 +240,9 @@ static child_t spawn_child(void) {
     sigemptyset(&def);
     sigaddset(&def, SIGPIPE);
     posix_spawnattr_setsigdefault(&attr, &def);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    /* Its own process group, so a wrapper script's children can be killed with it. */
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
     child_t c;
     int rc = posix_spawnp(&c.pid, opt_cmd[0], &fa, &attr, opt_cmd, environ);
     if (rc) die("cannot start %s: %s", opt_cmd[0], strerror(rc));
@@ -290,7 +292,7 @@ static long reap(child_t *c, int grace_ms, int *status_ok) {
         if (r < 0 && errno != EINTR) die("wait4: %s", strerror(errno));
         if (now_ns() > deadline) {
             fail("the server did not exit within %d ms of the exit notification; killed", grace_ms);
-            kill(c->pid, SIGKILL);
+            kill(-c->pid, SIGKILL);
             wait4(c->pid, &status, 0, &ru);
             *status_ok = 0;
             return ru.ru_maxrss;
@@ -503,14 +505,14 @@ static long check_answer(const char *s, size_t n, long load_first, long load_las
         return id;
     }
     if (id >= load_first && id <= load_last) {
-        answered++;
         for (int i = 0; i < opt_nexpect; i++) {
             if (!memmem(s, n, opt_expect[i], strlen(opt_expect[i]))) {
                 wrong++;
                 if (wrong <= 3) { fail("the answer to id %ld lacks %s", id, opt_expect[i]); show("answer", s, n); }
-                break;
+                return id;
             }
         }
+        answered++;
     }
     return id;
 }
@@ -579,6 +581,15 @@ static void initialize(child_t *c, reader_t *r, session_t *s, uint64_t t_spawn) 
 }
 
 static void finish(child_t *c, reader_t *r, session_t *s) {
+    if (failed) { /* already a failed run: do not wait for a server that went wrong */
+        close(c->in);
+        kill(-c->pid, SIGKILL);
+        struct rusage ru;
+        int status;
+        while (wait4(c->pid, &status, 0, &ru) < 0 && errno == EINTR) {}
+        close(c->out);
+        return;
+    }
     buf_t b = {0};
     add_request(&b, max_id, "shutdown", NULL);
     if (write_all(c->in, b.p, b.len) == 0 && await_id(r, max_id) == 0) {
@@ -590,7 +601,7 @@ static void finish(child_t *c, reader_t *r, session_t *s) {
     free(b.p);
     close(c->in);
     int ok;
-    s->maxrss_kb = reap(c, failed ? 200 : 5000, &ok);
+    s->maxrss_kb = reap(c, 5000, &ok);
     close(c->out);
 }
 
@@ -640,7 +651,7 @@ static void run_load(session_t *s) {
             last_answered = answered;
         }
         s->elapsed_s = (double)(now_ns() - start_ns) / 1e9;
-        if (failed) { kill(c.pid, SIGKILL); }
+        if (failed) kill(-c.pid, SIGKILL); /* unblocks the writer thread */
         pthread_join(th, NULL);
         if (wa.err && !failed) fail("writing requests failed: %s", strerror(wa.err));
     } else {
