@@ -11,6 +11,7 @@
  *   startup    --spawns times: spawn -> `initialize` answered; median, and idle VmRSS
  *   http       (no COMMAND) POST the payload to --url one at a time: the direct baseline
  *   emit       (no COMMAND) write the whole session to stdout instead, for bench/profile
+ *   probe      send one request (id 1), print its answer, end the child: what does it offer?
  * and ends with `shutdown` + `exit`, reaping the child with wait4 for its peak RSS.
  *
  * Every answer is checked, just enough to be sure: its top-level "id" is one we sent and
@@ -51,7 +52,7 @@ extern char **environ;
 
 /* ---------- options ---------- */
 
-enum mode { PIPELINED, WINDOW, STARTUP, HTTP, EMIT };
+enum mode { PIPELINED, WINDOW, STARTUP, HTTP, EMIT, PROBE };
 static enum mode opt_mode = PIPELINED;
 static int opt_lsp = 0;
 static long opt_requests = 200000;
@@ -67,6 +68,7 @@ static int opt_timeout = 30; /* seconds without progress */
 static const char *opt_stderr = NULL;
 static char **opt_cmd = NULL;
 static const char *opt_url = NULL; /* --mode http: the stand-in, loopback only */
+static int opt_new_connection = 0;  /* --mode http: connect anew for each request (timed) */
 
 /* ---------- small helpers ---------- */
 
@@ -760,6 +762,7 @@ static int run_http(void) {
     buf_adds(&req, path);
     buf_adds(&req, " HTTP/1.1\r\nHost: ");
     buf_adds(&req, host);
+    buf_adds(&req, opt_new_connection ? "\r\nConnection: close" : "");
     buf_adds(&req, "\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ");
     buf_addu(&req, payload_len);
     buf_adds(&req, "\r\n\r\n");
@@ -774,6 +777,11 @@ static int run_http(void) {
     uint64_t start_ns = now_ns();
     for (long i = 1; i <= n && !failed; i++) {
         uint64_t t0 = now_ns();
+        if (opt_new_connection && i > 1) {
+            close(fd);
+            fd = http_connect(&sa);
+            r.fd = fd; r.len = r.pos = 0;
+        }
         if (write_all(fd, req.p, req.len)) {
             close(fd);
             fd = http_connect(&sa);
@@ -826,7 +834,7 @@ static int run_http(void) {
         }
         if (i > opt_warmup) lat[nlat++] = t1 - t0;
         r.pos = body_at + (size_t)length;
-        if (close_after) {
+        if (close_after && !opt_new_connection) {
             close(fd);
             fd = http_connect(&sa);
             r.fd = fd; r.len = r.pos = 0;
@@ -850,10 +858,10 @@ static int run_http(void) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: driver --mode pipelined|window|startup|http|emit [--url URL] [--framing ndjson|lsp] [--payload FILE]\n"
+            "usage: driver --mode pipelined|window|startup|http|emit|probe [--url URL] [--framing ndjson|lsp] [--payload FILE]\n"
             "              [--requests N] [--window K] [--warmup N] [--spawns N] [--method M]\n"
             "              [--params TEMPLATE-with-%%PAYLOAD%%] [--expect STR]... [--timeout S]\n"
-            "              [--stderr FILE] -- COMMAND [ARGS...]\n");
+            "              [--stderr FILE] [--new-connection] -- COMMAND [ARGS...]\n");
     exit(2);
 }
 
@@ -869,6 +877,7 @@ int main(int argc, char **argv) {
             else if (strcmp(m, "startup") == 0) opt_mode = STARTUP;
             else if (strcmp(m, "http") == 0) opt_mode = HTTP;
             else if (strcmp(m, "emit") == 0) opt_mode = EMIT;
+            else if (strcmp(m, "probe") == 0) opt_mode = PROBE;
             else usage();
         }
         else if (strcmp(a, "--framing") == 0) opt_lsp = strcmp(NEXT(), "lsp") == 0;
@@ -883,9 +892,11 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--timeout") == 0) opt_timeout = atoi(NEXT());
         else if (strcmp(a, "--stderr") == 0) opt_stderr = NEXT();
         else if (strcmp(a, "--url") == 0) opt_url = NEXT();
+        else if (strcmp(a, "--new-connection") == 0) opt_new_connection = 1;
         else usage();
     }
     if (opt_mode != HTTP && opt_mode != EMIT && (!opt_cmd || !opt_cmd[0])) usage();
+    if (opt_mode == PROBE && opt_timeout > 10) opt_timeout = 10;
     if (opt_mode == HTTP && !opt_url) usage();
     if (opt_requests < 1) opt_requests = 1;
     if (opt_window < 1) opt_window = 1;
@@ -902,6 +913,44 @@ int main(int argc, char **argv) {
     }
 
     if (opt_mode == HTTP) return run_http();
+    if (opt_mode == PROBE) {
+        /* One request (id 1) with stdin kept open until it is answered; prints the answer's body.
+         * bench/run uses it to see which methods the server has. */
+        child_t c = spawn_child();
+        reader_t r;
+        reader_init(&r, c.out);
+        buf_t b = {0};
+        add_request(&b, 1, opt_method, opt_params);
+        int answered_probe = 0;
+        if (write_all(c.in, b.p, b.len) == 0) {
+            for (;;) {
+                const char *f;
+                size_t fn;
+                while ((f = reader_frame(&r, &fn)) != NULL) {
+                    long id;
+                    int has_result, has_error;
+                    if (scan_answer(f, fn, &id, &has_result, &has_error) == 0 && id == 1) {
+                        fwrite(f, 1, fn, stdout);
+                        putchar('\n');
+                        answered_probe = 1;
+                        break;
+                    }
+                }
+                if (answered_probe || reader_fill(&r, opt_timeout * 1000) <= 0) break;
+            }
+        }
+        b.len = 0;
+        add_request(&b, 2, "shutdown", NULL);
+        add_notification(&b, "exit");
+        write_all(c.in, b.p, b.len);
+        close(c.in);
+        int status;
+        for (int waited = 0; waitpid(c.pid, &status, WNOHANG) == 0; waited++) {
+            if (waited == 2000) { kill(-c.pid, SIGKILL); waitpid(c.pid, &status, 0); break; }
+            usleep(1000);
+        }
+        return answered_probe ? 0 : 1;
+    }
     if (opt_mode == EMIT) {
         /* The whole session as a file, for profiling: initialize, the requests, shutdown, exit. */
         buf_t b = {0};
