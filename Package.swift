@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "openframe-rpc", targets: ["openframe-rpc"]),
         .library(name: "OpenFrame", targets: ["OpenFrame"]),
         .library(name: "JSONRPC", targets: ["JSONRPC"]),
+        .library(name: "JSON", targets: ["JSON"]),
     ],
     targets: [
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
