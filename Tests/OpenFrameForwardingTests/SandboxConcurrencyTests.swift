@@ -6,7 +6,7 @@ import Testing
 struct SandboxConcurrencyTests {
     /// Runs `count` creates at once and returns their answers.
     private func createConcurrently(_ sandbox: Sandbox, count: Int) async throws -> [JSONObject] {
-        let payload = try SandboxFixtures.example("create-voice-interaction.json")
+        let payload = try SandboxFixtures.example("voice-interaction.create.json")
         return try await withThrowingTaskGroup(of: JSONObject.self) { group in
             for _ in 0..<count {
                 group.addTask { try await sandbox.create(payload: payload, apiVersion: nil, progress: SandboxFixtures.ignoreProgress) }

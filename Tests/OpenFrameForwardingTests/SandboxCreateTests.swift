@@ -6,7 +6,7 @@ import Testing
 struct SandboxCreateTests {
     @Test func createAnswersSuccessWithAFreshSysIDAndSequentialNumbers() async throws {
         let sandbox = Sandbox()
-        let payload = try SandboxFixtures.example("create-voice-interaction.json")
+        let payload = try SandboxFixtures.example("voice-interaction.create.json")
         let first = try await sandbox.create(payload: payload, apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         let second = try await sandbox.create(payload: payload, apiVersion: "v1", progress: SandboxFixtures.ignoreProgress)
 
@@ -24,7 +24,7 @@ struct SandboxCreateTests {
 
     @Test func createStoresThePayloadWithNumberAndTimestamps() async throws {
         let sandbox = Sandbox()
-        let payload = try SandboxFixtures.example("create-voice-interaction.json")
+        let payload = try SandboxFixtures.example("voice-interaction.create.json")
         let result = try await sandbox.create(payload: payload, apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         let sysID = try #require(result["sysId"]?.stringValue)
         let record = try #require(sandbox.record(sysId: sysID))

@@ -105,11 +105,11 @@ struct SandboxUpdateTests {
     @Test func theDocumentedUpdateLandsOnTheDocumentedCreate() async throws {
         let sandbox = Sandbox()
         let created = try await sandbox.create(
-            payload: try SandboxFixtures.example("create-voice-interaction.json"), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+            payload: try SandboxFixtures.example("voice-interaction.create.json"), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         let sysID = try #require(created["sysId"]?.stringValue)
         let before = try #require(sandbox.record(sysId: sysID))
         _ = try await sandbox.update(
-            sysId: sysID, payload: try SandboxFixtures.example("update-voice-interaction.json"), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+            sysId: sysID, payload: try SandboxFixtures.example("voice-interaction.update.json"), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         let after = try #require(sandbox.record(sysId: sysID))
         // Same logs and related records again: nothing duplicated; only the description changed.
         #expect(after["phoneLogs"] == before["phoneLogs"])

@@ -39,16 +39,12 @@ DROPPED = (ConnectionError, http.client.HTTPException, socket.timeout)
 
 
 def _example(name):
-    for base in (os.path.join(HERE, "..", "..", "examples"), "/work/shared/examples"):
-        path = os.path.join(base, name)
-        if os.path.exists(path):
-            with open(path, "rb") as handle:
-                return json.loads(handle.read().decode("utf-8"))
-    raise unittest.SkipTest("example %s not found" % name)
+    with open(os.path.join(HERE, "..", "..", "examples", name), "rb") as handle:
+        return json.loads(handle.read().decode("utf-8"))
 
 
-CREATE_BODY = _example("create-voice-interaction.json")
-UPDATE_BODY = _example("update-voice-interaction.json")
+CREATE_BODY = _example("voice-interaction.create.json")
+UPDATE_BODY = _example("voice-interaction.update.json")
 
 
 class StandInCase(unittest.TestCase):

@@ -4,3 +4,9 @@ public protocol MessageOutput: Sendable {
     /// One complete JSON message (no framing); must never interleave with another.
     func send(_ body: [UInt8])
 }
+
+extension OutputChannel: MessageOutput {
+    public func send(_ body: [UInt8]) {
+        body.withUnsafeBytes { send($0) }
+    }
+}

@@ -22,6 +22,8 @@ public struct RequestContext: Sendable {
 public struct Parameters: Sendable {
     public let node: JSONNode?
     let method: String
+    /// The method the params belong to, for error messages.
+    public var methodName: String { method }
 
     public func object() throws(ResponseError) -> JSONNode {
         guard let node, node.kind == .object else {

@@ -1,0 +1,385 @@
+import JSON
+
+/// One walk of a payload against `PayloadSchema`. The generic part (types, known, unknown and
+/// required members) comes from the schema; the formats (E.164, names, date-times) dispatch on
+/// `MemberSpec.format`.
+///
+/// Runs on every request, so the clean path builds no strings: keys are compared in place,
+/// the place in the payload is a `Trail` turned into a pointer only for a diagnostic, and
+/// messages are built only for diagnostics.
+struct PayloadChecker {
+    let operation: Operation
+    /// The text every node's span refers to, borrowed for the walk.
+    let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(operation: Operation, bytes: UnsafeBufferPointer<UInt8>) {
+        self.operation = operation
+        self.bytes = bytes
+    }
+
+    private func path(_ trail: Trail) -> JSONPointer { trail.pointer(in: bytes) }
+
+    mutating func report(
+        _ code: DiagnosticCode, _ message: String, path: JSONPointer, span: SourceSpan?, fix: DiagnosticFix? = nil
+    ) {
+        diagnostics.append(Diagnostic(code, message, path: path, span: span, fix: fix))
+    }
+
+    // MARK: the sys_id in the URL
+
+    mutating func checkInteractionSysId(_ sysId: String?, required: Bool) {
+        guard operation == .update else { return }
+        guard let sysId else {
+            guard required else { return }
+            return report(
+                .missingSysId,
+                "An update needs the interactionSysId of the interaction record; it becomes part of the URL "
+                    + "(/voice-interaction/{interactionSysId}) and is returned by create.",
+                path: JSONPointer(), span: nil)
+        }
+        guard !SysID.isValid(sysId) else { return }
+        report(
+            .invalidSysId,
+            "interactionSysId \(quoted(sysId)) is not a sys_id (32 hexadecimal characters); it becomes part of a URL, "
+                + "so it must be exactly the sys_id create returned.",
+            path: JSONPointer(), span: nil)
+    }
+
+    // MARK: values, by schema type
+
+    /// `keySpan` is the key of the member holding `node`, if it has one: where a missing
+    /// member of `node` is reported.
+    mutating func check(_ node: JSONNode, as spec: MemberSpec, keySpan: SourceSpan?, at trail: Trail) {
+        switch spec.type {
+        case .object:
+            guard node.kind == .object else { return wrongType(node, spec, at: trail) }
+            checkMembers(of: node, spec, keySpan: keySpan, at: trail)
+        case .scalarMap:
+            guard node.kind == .object else { return wrongType(node, spec, at: trail) }
+            checkFields(of: node, spec, at: trail)
+        case .array:
+            guard node.kind == .array else { return wrongType(node, spec, at: trail) }
+            guard let element = spec.element else { return }
+            for (index, item) in node.elements.enumerated() {
+                check(item, as: element, keySpan: nil, at: trail.index(index))
+            }
+            if spec === PayloadSchema.relatedRecords, node.count > 1 { checkDuplicateRecords(node, at: trail) }
+        case .string:
+            guard node.kind == .string else { return wrongType(node, spec, at: trail) }
+            checkString(node, spec, at: trail)
+        case .scalar:
+            guard isScalar(node) else { return nonScalar(node, at: trail) }
+            if spec.format == .dateTime { checkDateTime(node, at: trail) }
+        }
+    }
+
+    /// A closed object: every name must be in the schema; required ones must be present.
+    private mutating func checkMembers(of node: JSONNode, _ spec: MemberSpec, keySpan: SourceSpan?, at trail: Trail) {
+        var present: UInt64 = 0
+        var known = 0
+        for member in node.members {
+            let key = member.keyNode.span
+            if let index = childIndex(spec, member.keyNode) {
+                present |= 1 << UInt64(index)
+                known += 1
+                check(member.value, as: spec.children[index], keySpan: key, at: trail.key(key))
+            } else {
+                unknownMember(member.keyNode, in: spec, at: trail)
+            }
+        }
+        var missing = false
+        for (index, child) in spec.children.enumerated()
+        where present & (1 << UInt64(index)) == 0 && child.isRequired(for: operation) {
+            missing = true
+            missingMember(child, in: node, keySpan: keySpan, at: trail)
+        }
+        // A missing required member already says the object needs something; one error is enough.
+        if spec.nonEmpty, known == 0, !missing {
+            report(
+                emptyCode(spec),
+                "\(DisplayName.of(path(trail))) has no parameter; the API requires at least one of "
+                    + "\(orList(spec.children.map(\.name))).",
+                path: path(trail), span: node.span)
+        }
+    }
+
+    /// An open object of name → scalar: record fields, context variables.
+    private mutating func checkFields(of node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
+        if spec.nonEmpty, node.count == 0 {
+            return report(
+                emptyCode(spec),
+                "\(DisplayName.of(path(trail))) has no fields; a phone log needs at least one field of the Phone Log "
+                    + "[sn_open_frame_phone_log] table, such as call_id or start_time.",
+                path: path(trail), span: node.span)
+        }
+        let columnNames = spec.keyFormat == .columnName
+        for member in node.members {
+            let key = member.keyNode.span
+            if columnNames { checkColumnName(member.keyNode, at: trail.key(key)) }
+            if let index = childIndex(spec, member.keyNode) {
+                check(member.value, as: spec.children[index], keySpan: key, at: trail.key(key))
+            } else if !isScalar(member.value) {
+                nonScalar(member.value, at: trail.key(key))
+            }
+        }
+    }
+
+    private func childIndex(_ spec: MemberSpec, _ key: JSONNode) -> Int? {
+        let span = key.span
+        let content = UnsafeBufferPointer(rebasing: bytes[(span.start + 1)..<(span.end - 1)])
+        let children = spec.children
+        for index in children.indices {
+            var name = children[index].name
+            // Schema names are ASCII without escapes: equal bytes, or (rarely) an escaped literal
+            // that decodes to them, which is necessarily longer.
+            let equal = name.withUTF8 { name in
+                if content.count == name.count { return sameBytes(content, name) }
+                return content.count > name.count && content.contains(UInt8(ascii: "\\")) && key.stringEquals(children[index].name)
+            }
+            if equal { return index }
+        }
+        return nil
+    }
+
+    private func emptyCode(_ spec: MemberSpec) -> DiagnosticCode {
+        spec === PayloadSchema.interaction ? .emptyInteraction : .emptyPhoneLog
+    }
+
+    // MARK: strings and formats
+
+    private mutating func checkString(_ node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
+        if spec.nonEmpty, node.span.end - node.span.start == 2 {
+            return report(
+                .emptyString,
+                "\(DisplayName.of(path(trail))) is empty; expected a non-empty string, since an empty \(spec.name) "
+                    + "identifies nothing.",
+                path: path(trail), span: node.span)
+        }
+        switch spec.format {
+        case .e164: checkPhoneNumber(node, at: trail)
+        case .tableName: checkTableName(node, at: trail)
+        case .sysId: checkDocumentId(node, at: trail)
+        case .columnName, .dateTime, nil: break
+        }
+    }
+
+    private mutating func checkPhoneNumber(_ node: JSONNode, at trail: Trail) {
+        let text = node.stringValue ?? ""
+        switch E164.check(text) {
+        case .valid:
+            break
+        case .impossible(_, let reason):
+            report(
+                .impossiblePhoneNumber,
+                "\(DisplayName.of(path(trail))) \(quoted(text)) has the E.164 shape but cannot be a real number: "
+                    + "\(clause(reason)).",
+                path: path(trail), span: node.span)
+        case .invalid(let reason, let suggestion):
+            var message = "\(DisplayName.of(path(trail))) \(quoted(text)) is not an E.164 phone number "
+                + "(+, country code and number, digits only, e.g. +14089965744): \(clause(reason))"
+            var fix: DiagnosticFix?
+            if let suggestion {
+                message += "; did you mean \(suggestion)?"
+                fix = DiagnosticFix(title: "Use \(suggestion)", edit: .replaceValue(.string(suggestion)))
+            } else {
+                message += "."
+            }
+            report(.invalidPhoneNumber, message, path: path(trail), span: node.span, fix: fix)
+        }
+    }
+
+    private mutating func checkTableName(_ node: JSONNode, at trail: Trail) {
+        guard !withContent(node, { ColumnName.isValid($0) }) else { return }
+        let name = node.stringValue ?? ""
+        let suggestion = ColumnName.suggestion(for: name)
+        report(
+            .invalidTableName,
+            "\(DisplayName.of(path(trail))) \(quoted(name)) is not a ServiceNow table name: expected \(ColumnName.rule)"
+                + (suggestion.map { ", such as \($0)." } ?? "."),
+            path: path(trail), span: node.span,
+            fix: suggestion.map { DiagnosticFix(title: "Use \($0)", edit: .replaceValue(.string($0))) })
+    }
+
+    private mutating func checkDocumentId(_ node: JSONNode, at trail: Trail) {
+        guard !withContent(node, { SysID.isValid($0) }) else { return }
+        report(
+            .unusualDocumentId,
+            "\(DisplayName.of(path(trail))) \(quoted(node.stringValue ?? "")) is not a sys_id (32 hexadecimal "
+                + "characters); the platform allows other GUIDs, so check that it names the related record.",
+            path: path(trail), span: node.span)
+    }
+
+    private mutating func checkColumnName(_ key: JSONNode, at trail: Trail) {
+        guard !withContent(key, { ColumnName.isValid($0) }) else { return }
+        let name = key.stringValue ?? ""
+        let suggestion = ColumnName.suggestion(for: name)
+        let owner = DisplayName.of(JSONPointer(path(trail).tokens.dropLast()))
+        report(
+            .invalidColumnName,
+            "\(quoted(name)) in \(owner) is not a ServiceNow column name, so it matches no field: expected "
+                + "\(ColumnName.rule)" + (suggestion.map { ", such as \($0)." } ?? "."),
+            path: path(trail), span: key.span,
+            fix: suggestion.map { DiagnosticFix(title: "Rename to \($0)", edit: .renameKey($0)) })
+    }
+
+    private mutating func checkDateTime(_ node: JSONNode, at trail: Trail) {
+        if node.kind == .null { return }
+        if node.kind == .string, withContent(node, { PlatformDateTime.isValid($0) }) { return }
+        let name = DisplayName.of(path(trail))
+        let form = "the platform's yyyy-MM-dd HH:mm:ss"
+        guard node.kind == .string, let text = node.stringValue else {
+            return report(
+                .invalidDateTime, "\(name) must be a string in \(form) form; found \(node.kind).",
+                path: path(trail), span: node.span)
+        }
+        let zone = "the instance's or user's time zone"
+        let message: String
+        var fix: DiagnosticFix?
+        switch PlatformDateTime.readISO8601(text) {
+        case .local(let platform):
+            message = "\(name) \(quoted(text)) is ISO 8601, not \(form); use \(platform), which the platform reads in \(zone)."
+            fix = DiagnosticFix(title: "Use \(platform)", edit: .replaceValue(.string(platform)))
+        case .utc(let platform):
+            message = "\(name) \(quoted(text)) is ISO 8601 in UTC, not \(form); \(platform) keeps the time as UTC, "
+                + "but the platform reads it in \(zone), so convert it unless that zone is UTC."
+            fix = DiagnosticFix(title: "Use \(platform) (as UTC)", edit: .replaceValue(.string(platform)))
+        case .offset:
+            message = "\(name) \(quoted(text)) is ISO 8601 with a UTC offset, not \(form); convert it to \(zone), "
+                + "which the platform reads it in."
+        case nil:
+            message = "\(name) \(quoted(text)) is not a real date-time in \(form) form (months 01-12, days the month has, "
+                + "hours 00-23, minutes and seconds 00-59)."
+        }
+        report(.invalidDateTime, message, path: path(trail), span: node.span, fix: fix)
+    }
+
+    // MARK: structural problems
+
+    private mutating func wrongType(_ node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
+        report(
+            .wrongType, "\(DisplayName.capitalized(path(trail))) must be \(expected(spec)); found \(node.kind).",
+            path: path(trail), span: node.span)
+    }
+
+    private mutating func nonScalar(_ node: JSONNode, at trail: Trail) {
+        report(
+            .nonScalarValue,
+            "\(DisplayName.of(path(trail))) must be a string, number, boolean or null, the values a field holds; "
+                + "found \(node.kind).",
+            path: path(trail), span: node.span)
+    }
+
+    private mutating func missingMember(_ child: MemberSpec, in node: JSONNode, keySpan: SourceSpan?, at trail: Trail) {
+        let memberPath = path(trail) / child.name
+        let when = child.requiredFor.count == Operation.allCases.count
+            ? "" : " to \(operation.rawValue) a voice interaction"
+        report(
+            .missingMember,
+            "\(DisplayName.of(memberPath)) is required\(when); expected \(expected(child)).",
+            path: memberPath,
+            span: keySpan ?? SourceSpan(start: node.span.start, end: node.span.start + 1))
+    }
+
+    private mutating func unknownMember(_ keyNode: JSONNode, in spec: MemberSpec, at trail: Trail) {
+        let key = keyNode.stringValue ?? ""
+        let place = spec === PayloadSchema.root ? "at the top level of the payload" : "in \(DisplayName.of(path(trail)))"
+        let names = spec.children.map(\.name)
+        var fix: DiagnosticFix?
+        let message: String
+        if MemberSuggestion.isClose(key, PayloadSchema.interactionSysId.name) {
+            message = "\(quoted(key)) does not belong \(place); it travels beside the payload, in the URL "
+                + "(/voice-interaction/{interactionSysId}), so pass it as the interactionSysId parameter."
+        } else if let suggestion = MemberSuggestion.closest(to: key, among: names) {
+            message = "Unknown member \(quoted(key)) \(place); did you mean \(quoted(suggestion))?"
+            fix = DiagnosticFix(title: "Rename to \(suggestion)", edit: .renameKey(suggestion))
+        } else if spec === PayloadSchema.interaction {
+            message = "Unknown member \(quoted(key)) in interaction, which takes only \(orList(names)); "
+                + "record fields belong in interaction.additionalParams."
+        } else if spec === PayloadSchema.root,
+                  let inner = MemberSuggestion.closest(to: key, among: PayloadSchema.interaction.children.map(\.name)) {
+            message = "Unknown member \(quoted(key)) at the top level of the payload; \(inner) belongs inside interaction."
+        } else {
+            message = "Unknown member \(quoted(key)) \(place); expected \(orList(names))."
+        }
+        report(.unknownMember, message, path: path(trail) / key, span: keyNode.span, fix: fix)
+    }
+
+    /// The same record twice relates it once; the second entry is noise or a copy-paste slip.
+    private mutating func checkDuplicateRecords(_ array: JSONNode, at trail: Trail) {
+        var seen: [(index: Int, table: SourceSpan, id: SourceSpan)] = []
+        seen.reserveCapacity(array.count)
+        for (index, element) in array.elements.enumerated() {
+            var table: SourceSpan?, id: SourceSpan?
+            for member in element.members where member.value.kind == .string {
+                if member.keyNode.stringEquals("documentTable") { table = member.value.span }
+                if member.keyNode.stringEquals("documentId") { id = member.value.span }
+            }
+            guard let table, let id else { continue }
+            guard let first = seen.first(where: { sameString($0.table, table) && sameString($0.id, id) }) else {
+                seen.append((index, table, id))
+                continue
+            }
+            report(
+                .duplicateRelatedRecord,
+                "\(DisplayName.of(path(trail.index(index)))) repeats \(DisplayName.of(path(trail.index(first.index)))) "
+                    + "(\(decode(table)) \(decode(id))); a record is related once, so remove one of them.",
+                path: path(trail.index(index)), span: element.span)
+        }
+    }
+
+    // MARK: helpers
+
+    private func expected(_ spec: MemberSpec) -> String {
+        switch spec.type {
+        case .object, .scalarMap: "an object"
+        case .array: spec.element.map { $0.type == .object || $0.type == .scalarMap } == true ? "an array of objects" : "an array"
+        case .string: spec.format == .e164 ? "a string in E.164 form" : "a string"
+        case .scalar: "a string, number, boolean or null"
+        }
+    }
+
+    private func isScalar(_ node: JSONNode) -> Bool {
+        let kind = node.kind
+        return kind != .object && kind != .array
+    }
+
+    /// Runs `body` on a string node's content: the source bytes in place, or, when the literal
+    /// holds escapes, its decoded UTF-8.
+    private func withContent<R>(_ node: JSONNode, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let raw = unescaped(node.span) { return body(raw) }
+        var decoded = node.stringValue ?? ""
+        return decoded.withUTF8(body)
+    }
+
+    /// The content bytes of the string literal at `span`, or nil when it holds escapes.
+    private func unescaped(_ span: SourceSpan) -> UnsafeBufferPointer<UInt8>? {
+        let content = UnsafeBufferPointer(rebasing: bytes[(span.start + 1)..<(span.end - 1)])
+        return content.contains(UInt8(ascii: "\\")) ? nil : content
+    }
+
+    private func decode(_ span: SourceSpan) -> String {
+        if let raw = unescaped(span) { return String(decoding: raw, as: UTF8.self) }
+        return (try? JSONParser.parse(Array(bytes[span.start..<span.end])))?.root.stringValue ?? ""
+    }
+
+    private func sameString(_ a: SourceSpan, _ b: SourceSpan) -> Bool {
+        if let x = unescaped(a), let y = unescaped(b) { return x.count == y.count && sameBytes(x, y) }
+        return decode(a) == decode(b)
+    }
+}
+
+@inline(__always) private func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    for i in 0..<a.count where a[i] != b[i] { return false }
+    return true
+}
+
+/// A value as messages quote it: JSON string syntax, so quotes and control characters stay visible.
+func quoted(_ text: String) -> String { JSONValue.string(text).jsonString }
+
+/// A reason from elsewhere, fitted into our sentence.
+private func clause(_ text: String) -> String {
+    var text = Substring(text)
+    while text.last == "." { text = text.dropLast() }
+    return String(text)
+}

@@ -1,0 +1,72 @@
+import JSON
+import JSONRPC
+import OpenFrame
+
+/// `openframe/validate`: the validation core behind JSON-RPC.
+///
+/// Params: `{"operation": "create"|"update", "payload": {…}}` or `{"operation": …, "text": "<raw JSON>"}`,
+/// plus `"interactionSysId"` for update. Diagnostics carry ranges only for `text`, since a payload
+/// object's spans would point into the request message, which means nothing to the host.
+enum ValidateMethod {
+    static let name = "openframe/validate"
+    static let allowedParams: Set<String> = ["operation", "payload", "text", "interactionSysId", "positionEncoding"]
+
+    static func handle(_ context: RequestContext) throws -> JSONValue {
+        let parameters = context.parameters
+        try parameters.rejectUnknown(allowed: allowedParams)
+        let operation = try OperationParam.read(parameters, default: .create)
+        let sysId = try parameters.optionalString("interactionSysId")
+        let payload = try parameters.member("payload")
+        let text = try parameters.member("text")
+        let encoding = try PositionEncodingParam.read(parameters)
+
+        switch (payload, text) {
+        case (nil, nil):
+            throw ResponseError.invalidParams("\(name): expected params.payload (the payload object) or params.text (the payload as JSON text)")
+        case (.some, .some):
+            throw ResponseError.invalidParams("\(name): give params.payload or params.text, not both")
+        case (let payload?, nil):
+            let report = Validator.validate(payload, operation: operation, interactionSysId: sysId)
+            return result(report, lineIndex: nil, encoding: encoding)
+        case (nil, let text?):
+            guard let string = text.stringValue else {
+                throw ResponseError.invalidParams("\(name): params.text must be a string holding the payload's JSON text; found \(text.kind)")
+            }
+            let bytes = Array(string.utf8)
+            let report = Validator.validate(text: bytes, operation: operation, interactionSysId: sysId)
+            return result(report, lineIndex: LineIndex(bytes), encoding: encoding)
+        }
+    }
+
+    static func result(_ report: ValidationReport, lineIndex: LineIndex?, encoding: PositionEncoding) -> JSONValue {
+        [
+            "valid": .bool(report.isValid),
+            "diagnostics": .array(report.diagnostics.map { $0.json(lineIndex: lineIndex, encoding: encoding) }),
+        ]
+    }
+}
+
+/// The `operation` param shared by the methods that take one.
+enum OperationParam {
+    static func read(_ parameters: Parameters, default defaultValue: Operation? = nil) throws(ResponseError) -> Operation {
+        guard let text = try parameters.optionalString("operation") else {
+            if let defaultValue { return defaultValue }
+            throw ResponseError.invalidParams("\(parameters.methodName): missing params.operation; expected \"create\" or \"update\"")
+        }
+        guard let operation = Operation(rawValue: text) else {
+            throw ResponseError.invalidParams("\(parameters.methodName): params.operation must be \"create\" or \"update\"; found \"\(text)\"")
+        }
+        return operation
+    }
+}
+
+/// Ranges count UTF-16 code units unless the host asks for UTF-8 (as LSP 3.17 clients may).
+enum PositionEncodingParam {
+    static func read(_ parameters: Parameters) throws(ResponseError) -> PositionEncoding {
+        guard let text = try parameters.optionalString("positionEncoding") else { return .utf16 }
+        guard let encoding = PositionEncoding(rawValue: text) else {
+            throw ResponseError.invalidParams("\(parameters.methodName): params.positionEncoding must be \"utf-16\" or \"utf-8\"; found \"\(text)\"")
+        }
+        return encoding
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// Output for the command-line commands (not the server, whose stdout is the protocol's).
+enum Terminal {
+    static func out(_ text: String) { write(1, text) }
+    static func err(_ text: String) { write(2, text) }
+
+    /// Prints a usage mistake and returns exit status 2.
+    static func usageError(_ message: String) -> Int32 {
+        err("openframe-rpc: \(message)\n")
+        return 2
+    }
+
+    private static func write(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 { if errno == EINTR { continue } else { return } }
+            offset += n
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import JSONRPC
+import OpenFrameServer
+
+/// `openframe-rpc [serve]`: the JSON-RPC server on stdin/stdout.
+enum ServeCommand {
+    static let specs = [
+        OptionSpec(name: "stdio", value: nil, help: "accepted and ignored (editor clients pass it); stdio is the only transport"),
+        OptionSpec(name: "framing", value: "auto|lsp|ndjson", help: "message framing; auto (default) decides from the first byte: '{' or '[' means NDJSON"),
+        OptionSpec(name: "max-message-bytes", value: "N", help: "largest message accepted, in bytes (default 16777216); larger ones are skipped and answered -32600"),
+        OptionSpec(name: "log-level", value: "LEVEL", help: "stderr logging: off, error, warning, info (default), debug, trace"),
+        OptionSpec(name: "help", value: nil, help: "show this help"),
+    ]
+
+    static let overview = """
+        openframe-rpc \(OpenFrameRPC.version): a JSON-RPC 2.0 service over stdio for ServiceNow openframe voice interactions.
+
+        Usage:
+          openframe-rpc [serve] [options]      run the server on stdin/stdout (see protocol.md)
+          openframe-rpc validate [options] FILE... | -
+                                               validate payload files (see 'openframe-rpc validate --help')
+          openframe-rpc --version | --help
+
+        Server options:
+        \(OptionParser.describe(specs))
+        """
+
+    static func run(_ arguments: ArraySlice<String>) -> Int32 {
+        let options: ParsedOptions
+        do {
+            options = try OptionParser.parse(arguments, specs: specs, command: "serve")
+        } catch {
+            return Terminal.usageError(error.message)
+        }
+        if options.has("help") {
+            Terminal.out(overview + "\n")
+            return 0
+        }
+        if let extra = options.positionals.first {
+            return Terminal.usageError("unexpected argument '\(extra)'; 'serve' takes only options (see 'openframe-rpc --help')")
+        }
+        var mode = FramingMode.auto
+        if let text = options.value("framing") {
+            switch text {
+            case "auto": mode = .auto
+            case "lsp": mode = .lsp
+            case "ndjson": mode = .ndjson
+            default: return Terminal.usageError("--framing must be auto, lsp or ndjson; got '\(text)'")
+            }
+        }
+        var maxMessageBytes = 16 << 20
+        if let text = options.value("max-message-bytes") {
+            guard let value = Int(text), value > 0 else {
+                return Terminal.usageError("--max-message-bytes must be a positive number of bytes; got '\(text)'")
+            }
+            maxMessageBytes = value
+        }
+        if let text = options.value("log-level") {
+            guard let level = LogLevel(name: text) else {
+                return Terminal.usageError("--log-level must be off, error, warning, info, debug or trace; got '\(text)'")
+            }
+            Log.shared.level = level
+        }
+
+        let protocolFD = StdioTransport.claimStdout()
+        guard protocolFD >= 0 else {
+            Log.shared.error("stdout is closed; nothing to answer on")
+            return 0
+        }
+        // The host went away: nobody is left to answer, so end quietly.
+        let channel = OutputChannel(fileDescriptor: protocolFD, onClosed: { exit(0) })
+        let server = Server(output: channel)
+        OpenFrameService().install(on: server)
+        server.exitHandler = { code in
+            channel.flush()
+            exit(code)
+        }
+        Log.shared.info("\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio")
+        let transport = StdioTransport(output: channel, mode: mode, maxMessageBytes: maxMessageBytes)
+        transport.start(
+            onEvent: { event in
+                switch event {
+                case .frame(let bytes):
+                    server.receive(frame: bytes)
+                case .error(let error):
+                    if case .messageTooLarge = error.kind {
+                        server.receive(framingError: .invalidRequest(error.message))
+                    } else {
+                        server.receive(framingError: .parseError(error.message))
+                    }
+                }
+            },
+            onEndOfInput: {
+                server.endOfInput()
+                channel.flush()
+                exit(0)
+            })
+        dispatchMain()
+    }
+}
