@@ -301,6 +301,36 @@ describe('details', () => {
   });
 });
 
+describe('event loop', () => {
+  it('a script that forgets close() still ends, and so does the server', async () => {
+    const { execFile } = await import('node:child_process');
+    const script = `
+      import { OpenFrameClient } from ${JSON.stringify(new URL('../index.js', import.meta.url).href)};
+      const client = await OpenFrameClient.start({ binary: ${JSON.stringify(BINARY)}, logLevel: 'warning' });
+      const result = await client.validate({ interaction: { userPhoneNumber: '+14089965744' } });
+      console.log(JSON.stringify({ valid: result.valid, pid: client.pid }));
+    `;
+    const started = Date.now();
+    const stdout = await new Promise((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 20000 }, (error, out) => (error ? reject(error) : resolve(out)));
+    });
+    assert.ok(Date.now() - started < 15000);
+    const { valid, pid } = JSON.parse(stdout);
+    assert.equal(valid, true);
+    assert.ok(
+      await waitUntil(() => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 5000),
+      'the server ended too',
+    );
+  });
+});
+
 describe('death', () => {
   it('a killed server fails the next call at once and close does not hang', async () => {
     const client = await startClient();
