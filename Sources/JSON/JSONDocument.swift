@@ -1,17 +1,43 @@
 /// A parsed JSON text: the bytes plus a flat "tape" of nodes in document order.
 /// One array for the whole tree keeps parsing to a couple of allocations, and every
 /// node knows its span, so validation can point at the offending bytes.
+///
+/// The arrays sit behind one reference so that copying a document — which every `JSONNode`
+/// holds — costs one retain, not three: walking a payload copies nodes all the time.
 public struct JSONDocument: Sendable {
-    public let bytes: [UInt8]
-    @usableFromInline let nodes: [Node]
-    /// Object members whose key repeats an earlier key of the same object.
-    public let duplicateKeys: [JSONDuplicateKey]
+    @usableFromInline let storage: Storage
 
-    init(bytes: [UInt8], nodes: [Node], duplicateKeys: [JSONDuplicateKey]) {
-        self.bytes = bytes
-        self.nodes = nodes
-        self.duplicateKeys = duplicateKeys
+    @usableFromInline final class Storage: Sendable {
+        @usableFromInline let bytes: [UInt8]
+        @usableFromInline let nodes: [Node]
+        /// (object, first key, duplicate key) node indices.
+        let duplicates: [(Int, Int, Int)]
+
+        init(bytes: [UInt8], nodes: [Node], duplicates: [(Int, Int, Int)]) {
+            self.bytes = bytes
+            self.nodes = nodes
+            self.duplicates = duplicates
+        }
     }
+
+    init(bytes: [UInt8], nodes: [Node], duplicates: [(Int, Int, Int)]) {
+        storage = Storage(bytes: bytes, nodes: nodes, duplicates: duplicates)
+    }
+
+    public var bytes: [UInt8] { storage.bytes }
+    @usableFromInline var nodes: [Node] { storage.nodes }
+
+    /// Object members whose key repeats an earlier key of the same object.
+    public var duplicateKeys: [JSONDuplicateKey] {
+        storage.duplicates.map {
+            JSONDuplicateKey(
+                object: JSONNode(document: self, index: $0.0),
+                first: JSONNode(document: self, index: $0.1),
+                duplicate: JSONNode(document: self, index: $0.2))
+        }
+    }
+
+    public var hasDuplicateKeys: Bool { !storage.duplicates.isEmpty }
 
     public var root: JSONNode { JSONNode(document: self, index: 0) }
 

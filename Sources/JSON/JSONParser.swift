@@ -33,15 +33,7 @@ public enum JSONParser {
         } catch {
             fatalError("unreachable: the scanner throws only JSONParseError")
         }
-        let skeleton = JSONDocument(bytes: bytes, nodes: nodes, duplicateKeys: [])
-        guard !duplicates.isEmpty else { return skeleton }
-        let keys = duplicates.map {
-            JSONDuplicateKey(
-                object: JSONNode(document: skeleton, index: $0.0),
-                first: JSONNode(document: skeleton, index: $0.1),
-                duplicate: JSONNode(document: skeleton, index: $0.2))
-        }
-        return JSONDocument(bytes: bytes, nodes: nodes, duplicateKeys: keys)
+        return JSONDocument(bytes: bytes, nodes: nodes, duplicates: duplicates)
     }
 
     public static func parse(_ text: String, options: Options = Options()) throws(JSONParseError) -> JSONDocument {

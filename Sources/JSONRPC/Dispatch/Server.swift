@@ -65,6 +65,11 @@ public final class Server: @unchecked Sendable {
         lock.withLock { notificationHandlers[method] = handler }
     }
 
+    /// A notification the server sends on its own (e.g. `textDocument/publishDiagnostics`).
+    public func notify(_ method: String, params: JSONValue?) {
+        output.send(MessageEncoder.notification(method: method, params: params))
+    }
+
     /// Requests being served right now.
     public var inFlightCount: Int { inFlight.count }
 

@@ -14,7 +14,7 @@ public enum Validator {
             checker.check(payload, as: PayloadSchema.root, keySpan: nil, at: Trail())
             return checker.diagnostics
         }
-        if !payload.document.duplicateKeys.isEmpty { diagnostics += duplicateKeys(in: payload) }
+        if payload.document.hasDuplicateKeys { diagnostics += duplicateKeys(in: payload) }
         return ValidationReport(diagnostics: inDocumentOrder(diagnostics))
     }
 

@@ -1,0 +1,38 @@
+import Foundation
+import JSON
+import JSONRPC
+@testable import OpenFrameServer
+
+/// A JSON-RPC server with the openframe methods installed, driven in process.
+final class ServiceHarness: MessageOutput, @unchecked Sendable {
+    private let lock = NSLock()
+    private var sent: [JSONValue] = []
+    private(set) var server: Server!
+
+    init(service: OpenFrameService = OpenFrameService()) {
+        server = Server(output: self)
+        service.install(on: server)
+    }
+
+    func send(_ body: [UInt8]) {
+        let value = try! JSONParser.parse(body).root.value
+        lock.withLock { sent.append(value) }
+    }
+
+    var messages: [JSONValue] { lock.withLock { sent } }
+
+    func request(_ id: Int, _ method: String, _ params: JSONValue) {
+        let message: JSONValue = ["jsonrpc": "2.0", "id": .int(id), "method": .string(method), "params": params]
+        server.receive(frame: JSONWriter.serialize(message))
+    }
+
+    /// The response to `id`, polling without blocking the cooperative pool.
+    func response(_ id: Int, timeout: TimeInterval = 10) async -> JSONValue? {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            if let found = messages.first(where: { $0["id"]?.intValue == id && $0["method"] == nil }) { return found }
+            try? await Task.sleep(nanoseconds: 1_000_000)
+        } while Date() < deadline
+        return nil
+    }
+}
