@@ -92,7 +92,11 @@ export class OpenFrameClient {
     }
     const argv = ['serve', '--framing', 'ndjson'];
     if (instance != null) {
-      if (typeof instance !== 'string' || instance === '') throw new TypeError('instance must be a non-empty URL string');
+      if (typeof instance !== 'string' || instance === '') throw new TypeError('instance must be a non-empty string: an instance name or URL');
+      // It would sit on the command line, where any local user can read it.
+      if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(instance)) {
+        throw new TypeError('the instance URL must not contain credentials; pass them in env (e.g. OPENFRAME_USERNAME/OPENFRAME_PASSWORD)');
+      }
       argv.push('--instance', instance);
     }
     if (logLevel != null) {

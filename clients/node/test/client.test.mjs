@@ -299,6 +299,15 @@ describe('details', () => {
     }
     assert.notEqual(process.env.OPENFRAME_PASSWORD, secret, "the host's environment is untouched");
   });
+
+  it('credentials in the instance URL are refused before spawning', async () => {
+    const secret = `pw-in-url-${process.pid}`;
+    await assert.rejects(startClient({ instance: `https://glue:${secret}@dev12345.service-now.com` }), (error) => {
+      assert.ok(error instanceof TypeError);
+      assert.ok(!error.message.includes(secret));
+      return true;
+    });
+  });
 });
 
 describe('event loop', () => {

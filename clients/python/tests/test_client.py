@@ -366,6 +366,13 @@ class DetailTests(unittest.TestCase):
         self.assertNotIn(secret, repr(c))
         self.assertNotIn(secret, os.environ.get("OPENFRAME_PASSWORD", ""), "the host's environment is untouched")
 
+    def test_credentials_in_the_instance_url_are_refused_before_spawning(self):
+        secret = "pw-in-url-%d" % os.getpid()
+        with self.assertRaises(ValueError) as caught:
+            client(instance="https://glue:%s@dev12345.service-now.com" % secret)
+        self.assertNotIn(secret, str(caught.exception))
+        self.assertIn("env", str(caught.exception))
+
 
 class DeathTests(unittest.TestCase):
     def test_killed_server_fails_the_next_call_at_once_and_close_does_not_hang(self):

@@ -28,7 +28,10 @@ def command_line(
     argv = [path, "serve", "--framing", "ndjson"]
     if instance is not None:
         if not isinstance(instance, str) or not instance:
-            raise ValueError("instance must be a non-empty URL string")
+            raise ValueError("instance must be a non-empty string: an instance name or URL")
+        if _has_user_info(instance):
+            # It would sit on the command line, where any local user can read it.
+            raise ValueError("the instance URL must not contain credentials; pass them in env (e.g. OPENFRAME_USERNAME/OPENFRAME_PASSWORD)")
         argv += ["--instance", instance]
     if log_level is not None:
         if log_level not in _LOG_LEVELS:
@@ -38,6 +41,14 @@ def command_line(
     if any(not isinstance(a, str) for a in extra):
         raise TypeError("args must be strings")
     return argv + extra
+
+
+def _has_user_info(url: str) -> bool:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return False
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return "@" in authority
 
 
 def initialize_params(initialization_options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:

@@ -18,7 +18,7 @@ import threading
 import urllib.parse
 from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Union
 
-from .errors import ClientClosed, OpenFrameError, ServerExited, error_from_response
+from .errors import BinaryNotFound, ClientClosed, ServerExited, error_from_response
 
 logger = logging.getLogger("openframe_rpc")
 
@@ -83,14 +83,17 @@ class Connection:
         discard_stderr = stderr is subprocess.DEVNULL
         self.argv = list(argv)
         # The environment goes to the child only; it is not kept on this object.
-        self.process = subprocess.Popen(
-            self.argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL if discard_stderr else subprocess.PIPE,
-            env=child_env,
-            close_fds=True,
-        )
+        try:
+            self.process = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL if discard_stderr else subprocess.PIPE,
+                env=child_env,
+                close_fds=True,
+            )
+        except OSError as error:
+            raise BinaryNotFound("could not run %s: %s" % (self.argv[0], error.strerror or error)) from None
         del child_env
         self.pid = self.process.pid
         self._ids = itertools.count(1)
