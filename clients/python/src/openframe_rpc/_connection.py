@@ -356,6 +356,7 @@ class Connection:
             waiting = list(self._pending.values())
             self._pending.clear()
             self._abandoned.clear()
+        self._outbox.put(None)  # ends the writer thread
         for pending in waiting:
             pending.fail(self._death_error())
 
@@ -383,6 +384,7 @@ class Connection:
             return self.process.wait()
 
     def join_threads(self, timeout: float) -> None:
+        self._outbox.put(None)  # the writer ends once what is queued is written
         for thread in (self._reader, self._stderr_thread, self._writer):
             if thread is not None and thread is not threading.current_thread():
                 thread.join(timeout)
