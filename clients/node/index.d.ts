@@ -80,6 +80,10 @@ export interface ServerInfo {
   version: string;
   /** The openframe methods this server offers. */
   methods: string[];
+  /** Where creates and updates go, when the server says: "instance" or "sandbox". */
+  target: Target | null;
+  /** The instance URL or the sandbox, for people (never a credential). */
+  targetName: string | null;
   capabilities: JSONObject;
 }
 
@@ -104,8 +108,11 @@ export interface StartOptions {
   env?: { [name: string]: string | null | undefined };
   /** Extra server command-line options. */
   args?: string[];
-  /** Sent in initialize. */
-  initializationOptions?: JSONValue;
+  /**
+   * Sent in initialize: {instance?: string, auth?: {type: 'basic', username, password} | {type: 'bearer', token}
+   * | {type: 'oauth', clientId, clientSecret, username?, password?} | {type: 'apiKey', key} | {type: 'none'}}.
+   */
+  initializationOptions?: JSONObject;
   /** The server's --log-level. */
   logLevel?: 'off' | 'error' | 'warning' | 'info' | 'debug' | 'trace';
   /** Where the server's stderr goes; default the host's process.stderr. */

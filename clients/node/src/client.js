@@ -556,11 +556,14 @@ function mayHaveActed(method) {
 function serverInfoFrom(result) {
   const info = isPlainObject(result?.serverInfo) ? result.serverInfo : {};
   const capabilities = isPlainObject(result?.capabilities) ? result.capabilities : {};
-  const methods = capabilities.experimental?.openframe?.methods;
+  const openframe = isPlainObject(capabilities.experimental?.openframe) ? capabilities.experimental.openframe : {};
+  const methods = openframe.methods;
   return {
     name: typeof info.name === 'string' ? info.name : '',
     version: typeof info.version === 'string' ? info.version : '',
     methods: Array.isArray(methods) ? methods.filter((m) => typeof m === 'string') : [],
+    target: typeof openframe.target === 'string' ? openframe.target : null,
+    targetName: typeof openframe.targetName === 'string' ? openframe.targetName : null,
     capabilities,
   };
 }

@@ -24,7 +24,11 @@ describe('lifecycle', () => {
     try {
       assert.equal(client.serverInfo.name, 'openframe-rpc');
       assert.ok(client.serverInfo.version);
-      assert.ok(client.serverInfo.methods.includes('openframe/validate'));
+      assert.deepEqual(
+        [...client.serverInfo.methods].sort(),
+        ['openframe/createVoiceInteraction', 'openframe/updateVoiceInteraction', 'openframe/validate'],
+      );
+      assert.equal(client.serverInfo.target, 'sandbox');
       assert.equal(client.alive, true);
     } finally {
       await client.close();

@@ -8,6 +8,7 @@ import {
   ClientClosed,
   InstanceError,
   InstanceUnreachable,
+  InvalidParams,
   PayloadInvalid,
   RequestTimedOut,
   ServerExited,
@@ -144,6 +145,35 @@ describe('credentials', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('initializationOptions', () => {
+  it('carry the instance and the credentials, which stay secret', async () => {
+    const secret = `io-${process.pid}-Hunter2`;
+    await standin.configure({ auth: 'basic', username: 'glue', password: secret });
+    const client = await startClient({
+      initializationOptions: { instance: standin.url, auth: { type: 'basic', username: 'glue', password: secret } },
+    });
+    try {
+      assert.equal(client.serverInfo.target, 'instance');
+      assert.equal((await client.createVoiceInteraction(createPayload())).target, 'instance');
+      assert.ok(!inspect(client, { showHidden: true, depth: 10 }).includes(secret));
+      assert.ok(!JSON.stringify(client).includes(secret));
+      assert.ok(!JSON.stringify(client.serverInfo).includes(secret));
+    } finally {
+      await client.close();
+    }
+    await assert.rejects(
+      startClient({ initializationOptions: { instance: standin.url, auth: { type: 'basic', password: secret } } }),
+      (error) => {
+        assert.ok(error instanceof InvalidParams);
+        assert.match(error.message, /username/);
+        assert.ok(!error.message.includes(secret));
+        assert.ok(!JSON.stringify(error.data ?? null).includes(secret));
+        return true;
+      },
+    );
   });
 });
 

@@ -34,7 +34,11 @@ class LifecycleTests(unittest.TestCase):
         with client() as c:
             self.assertEqual(c.server_info.name, "openframe-rpc")
             self.assertTrue(c.server_info.version)
-            self.assertIn("openframe/validate", c.server_info.methods)
+            self.assertEqual(
+                set(c.server_info.methods),
+                {"openframe/validate", "openframe/createVoiceInteraction", "openframe/updateVoiceInteraction"},
+            )
+            self.assertEqual(c.server_info.target, "sandbox")
             self.assertTrue(c.alive)
             self.assertIsNone(c.returncode)
 

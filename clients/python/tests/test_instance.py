@@ -16,6 +16,7 @@ from openframe_rpc import (
     ClientClosed,
     InstanceError,
     InstanceUnreachable,
+    InvalidParams,
     OpenFrameError,
     PayloadInvalid,
     RequestTimedOut,
@@ -120,6 +121,26 @@ class CredentialTests(StandInCase):
         self.assertEqual(caught.exception.http_status, 401)
         for text in (str(caught.exception), repr(caught.exception), repr(caught.exception.data)):
             self.assertNotIn(secret, text)
+
+
+    def test_instance_and_credentials_in_initialization_options(self):
+        secret = "io-%d-Hunter2" % os.getpid()
+        self.standin.configure(auth="basic", username="glue", password=secret)
+        options = {"instance": self.standin.url, "auth": {"type": "basic", "username": "glue", "password": secret}}
+        with client(initialization_options=options) as c:
+            self.assertEqual(c.server_info.target, "instance")
+            self.assertEqual(c.create_voice_interaction(create_payload()).target, "instance")
+            self.assertNotIn(secret, repr(c))
+            self.assertNotIn(secret, repr(vars(c)))
+            self.assertNotIn(secret, repr(c.server_info))
+        del options
+        started = time.monotonic()
+        with self.assertRaises(InvalidParams) as caught:
+            client(initialization_options={"instance": self.standin.url, "auth": {"type": "basic", "password": secret}})
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertIn("username", str(caught.exception))
+        self.assertNotIn(secret, str(caught.exception))
+        self.assertNotIn(secret, repr(caught.exception.data))
 
 
 class CancellationTests(StandInCase):

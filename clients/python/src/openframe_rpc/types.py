@@ -216,11 +216,15 @@ class Progress:
 
 @dataclass(frozen=True)
 class ServerInfo:
-    """What ``initialize`` told about the server."""
+    """What ``initialize`` told about the server: its name and version, the openframe methods it
+    offers, and where creates and updates go (``target``: ``"instance"`` or ``"sandbox"``, and
+    ``target_name``: the instance URL or the sandbox; never a credential), when it says so."""
 
     name: str
     version: str
     methods: List[str]
+    target: Optional[str] = None
+    target_name: Optional[str] = None
     capabilities: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -229,14 +233,18 @@ class ServerInfo:
         info = value.get("serverInfo") if isinstance(value.get("serverInfo"), Mapping) else {}
         capabilities = value.get("capabilities") if isinstance(value.get("capabilities"), Mapping) else {}
         methods: List[str] = []
+        openframe: Mapping[str, Any] = {}
         experimental = capabilities.get("experimental")
         if isinstance(experimental, Mapping) and isinstance(experimental.get("openframe"), Mapping):
-            listed = experimental["openframe"].get("methods")
+            openframe = experimental["openframe"]
+            listed = openframe.get("methods")
             if isinstance(listed, list):
                 methods = [m for m in listed if isinstance(m, str)]
         return cls(
             name=_str(info.get("name")),
             version=_str(info.get("version")),
             methods=methods,
+            target=_opt_str(openframe.get("target")),
+            target_name=_opt_str(openframe.get("targetName")),
             capabilities=dict(capabilities),
         )
