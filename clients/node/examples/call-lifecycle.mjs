@@ -90,7 +90,8 @@ async function main() {
   const client = await OpenFrameClient.start({ logLevel: 'warning' });
   let call = null;
   try {
-    say(`server: ${client.serverInfo.name} ${client.serverInfo.version}`);
+    const { name, version, targetName } = client.serverInfo;
+    say(`server: ${name} ${version}${targetName ? `, records go to ${targetName}` : ''}`);
     for (const event of scriptedFeed()) {
       await sleep(200); // events arrive over time
       say(`\n[${snDateTime(event.at)}] ${event.event}`);

@@ -102,7 +102,8 @@ def main() -> int:
     call = None
     # The instance and credentials, when set, reach the server through the environment it inherits.
     with OpenFrameClient(log_level="warning") as client:
-        say("server: %s %s" % (client.server_info.name, client.server_info.version))
+        info = client.server_info
+        say("server: %s %s%s" % (info.name, info.version, ", records go to %s" % info.target_name if info.target_name else ""))
         for event in scripted_feed():
             time.sleep(0.2)  # events arrive over time
             say("\n[%s] %s" % (event["at"].strftime(SN_DATE_TIME), event["event"]))
