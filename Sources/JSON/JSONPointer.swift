@@ -21,7 +21,16 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible, Expressi
     public static func / (lhs: JSONPointer, rhs: Int) -> JSONPointer { lhs.appending(rhs) }
 
     public var description: String {
-        tokens.map { "/" + $0.replacing("~", with: "~0").replacing("/", with: "~1") }.joined()
+        var text = ""
+        for token in tokens {
+            text.append("/")
+            if token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) {
+                text.append(token.replacing("~", with: "~0").replacing("/", with: "~1"))
+            } else {
+                text.append(token)
+            }
+        }
+        return text
     }
 }
 

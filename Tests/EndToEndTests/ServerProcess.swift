@@ -48,7 +48,7 @@ final class ServerProcess: @unchecked Sendable {
         let err = stderr.fileHandleForReading
         Thread.detachNewThread { [self] in
             while true {
-                let data = out.availableData
+                let data = Self.read(out.fileDescriptor)
                 if data.isEmpty { break }
                 condition.withLock {
                     raw.append(contentsOf: data)
@@ -63,10 +63,20 @@ final class ServerProcess: @unchecked Sendable {
         }
         Thread.detachNewThread { [self] in
             while true {
-                let data = err.availableData
+                let data = Self.read(err.fileDescriptor)
                 if data.isEmpty { break }
                 condition.withLock { errText.append(contentsOf: data) }
             }
+        }
+    }
+
+    /// One read(2), retrying EINTR: FileHandle's non-throwing readers trap on EINTR, which SIGCHLD makes likely.
+    static func read(_ fd: Int32) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if count >= 0 { return Array(buffer[0..<count]) }
+            if errno != EINTR { return [] }
         }
     }
 

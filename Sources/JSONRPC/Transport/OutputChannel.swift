@@ -31,6 +31,9 @@ public final class OutputChannel: @unchecked Sendable {
     private var status = Status.open
     private var writerRunning = true
     private var writerIdle = false
+    /// While held, sends queue without waking the writer: the reader answers a whole input chunk,
+    /// then wakes it once, instead of paying a thread wake-up per message.
+    private var holds = 0
     private var onClosed: (@Sendable () -> Void)?
     private var descriptorClosed = false
     private let closesFileDescriptor: Bool
@@ -100,7 +103,19 @@ public final class OutputChannel: @unchecked Sendable {
         let before = pending.count
         FrameEncoder.encode(bytes, framing: currentFraming ?? .lsp, into: &pending)
         queuedBytes += pending.count - before
-        if writerIdle { workAvailable.signal() }
+        if writerIdle && holds == 0 { workAvailable.signal() }
+    }
+
+    /// Defers waking the writer until the matching `release()`.
+    public func hold() {
+        mutex.withLock { holds += 1 }
+    }
+
+    public func release() {
+        mutex.withLock {
+            holds -= 1
+            if holds == 0 && writerIdle && !pending.isEmpty { workAvailable.signal() }
+        }
     }
 
     /// Blocks while more than `highWaterMark` bytes are queued, so a host that stops reading
@@ -114,6 +129,8 @@ public final class OutputChannel: @unchecked Sendable {
     /// Blocks until everything queued has been written or the channel failed; call before exit.
     public func flush() {
         mutex.lock()
+        // A flush overrides any hold: whoever flushes is about to wait for the bytes to leave.
+        if writerIdle && !pending.isEmpty { workAvailable.signal() }
         while queuedBytes > 0 && status != .failed && writerRunning { stateChanged.wait(mutex) }
         mutex.unlock()
     }

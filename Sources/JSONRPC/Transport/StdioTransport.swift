@@ -93,7 +93,9 @@ public final class StdioTransport: @unchecked Sendable {
             let count = FileDescriptorIO.read(inputFileDescriptor, into: chunk)
             if count <= 0 { break }
             decoder.feed(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+            output.hold()
             while let event = decoder.next() { deliver(event) }
+            output.release()
         }
         for event in decoder.finish() { deliver(event) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import OpenFrameForwarding
 import OpenFrameServer
 
 /// `openframe-rpc [serve]`: the JSON-RPC server on stdin/stdout.
@@ -9,6 +10,13 @@ enum ServeCommand {
         OptionSpec(name: "framing", value: "auto|lsp|ndjson", help: "message framing; auto (default) decides from the first byte: '{' or '[' means NDJSON"),
         OptionSpec(name: "max-message-bytes", value: "N", help: "largest message accepted, in bytes (default 16777216); larger ones are skipped and answered -32600"),
         OptionSpec(name: "log-level", value: "LEVEL", help: "stderr logging: off, error, warning, info (default), debug, trace"),
+        OptionSpec(name: "instance", value: "NAME|URL", help: "the ServiceNow instance (dev12345 or https://…); default $OPENFRAME_INSTANCE, else the embedded sandbox"),
+        OptionSpec(name: "allow-insecure-http", value: nil, help: "allow plain http to hosts other than loopback"),
+        OptionSpec(name: "wire-format", value: "json|xml", help: "body format towards the instance (default json)"),
+        OptionSpec(name: "request-timeout", value: "SECONDS", help: "HTTP request timeout (default 30)"),
+        OptionSpec(name: "max-concurrent-forwards", value: "N", help: "creates/updates in flight at once; the rest queue in arrival order (default 16)"),
+        OptionSpec(name: "max-attempts", value: "N", help: "attempts per forward when a retry is safe (refused connection, 429, 503; default 3)"),
+        OptionSpec(name: "sandbox", value: "FILE", help: "keep the embedded sandbox's records in this JSON Lines file (default: in memory)"),
         OptionSpec(name: "help", value: nil, help: "show this help"),
     ]
 
@@ -62,6 +70,40 @@ enum ServeCommand {
             Log.shared.level = level
         }
 
+        var settings = TargetSettings()
+        settings.instance = options.value("instance")
+        settings.allowInsecureHTTP = options.has("allow-insecure-http")
+        settings.sandboxFile = options.value("sandbox")
+        if let text = options.value("wire-format") {
+            guard let format = WireFormat(rawValue: text) else {
+                return Terminal.usageError("--wire-format must be json or xml; got '\(text)'")
+            }
+            settings.wireFormat = format
+        }
+        if let text = options.value("request-timeout") {
+            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                return Terminal.usageError("--request-timeout must be a positive number of seconds; got '\(text)'")
+            }
+            settings.requestTimeout = seconds
+        }
+        for (name, apply) in [
+            ("max-concurrent-forwards", { (value: Int) in settings.maxConcurrentForwards = value }),
+            ("max-attempts", { (value: Int) in settings.maxAttempts = value }),
+        ] as [(String, (Int) -> Void)] {
+            guard let text = options.value(name) else { continue }
+            guard let value = Int(text), value >= 1 else {
+                return Terminal.usageError("--\(name) must be a whole number of at least 1; got '\(text)'")
+            }
+            apply(value)
+        }
+        let service: OpenFrameService
+        do {
+            service = try OpenFrameService(settings: settings)
+        } catch {
+            Terminal.err("openframe-rpc: \(ForwardingErrorMapping.responseError(error).message)\n")
+            return 2
+        }
+
         let protocolFD = StdioTransport.claimStdout()
         guard protocolFD >= 0 else {
             Log.shared.error("stdout is closed; nothing to answer on")
@@ -70,12 +112,12 @@ enum ServeCommand {
         // The host went away: nobody is left to answer, so end quietly.
         let channel = OutputChannel(fileDescriptor: protocolFD, onClosed: { exit(0) })
         let server = Server(output: channel)
-        OpenFrameService().install(on: server)
+        service.install(on: server)
         server.exitHandler = { code in
             channel.flush()
             exit(code)
         }
-        Log.shared.info("\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio")
+        Log.shared.info("\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio; target: \(service.target.kind.rawValue), \(service.target.displayName)")
         let transport = StdioTransport(output: channel, mode: mode, maxMessageBytes: maxMessageBytes)
         transport.start(
             onEvent: { event in

@@ -1,0 +1,75 @@
+import Foundation
+import JSON
+import JSONRPC
+import OpenFrameForwarding
+
+/// How to reach the instance, from the command line and the environment; `initialize`'s
+/// `initializationOptions` may override the instance and the credentials. Credentials never come
+/// from the command line (it shows in `ps`).
+public struct TargetSettings: Sendable {
+    public var instance: String?
+    public var allowInsecureHTTP = false
+    public var wireFormat: WireFormat = .json
+    public var requestTimeout: Double = InstanceConfiguration.defaultRequestTimeout
+    public var maxConcurrentForwards: Int = InstanceConfiguration.defaultMaxConcurrentForwards
+    public var maxAttempts: Int = InstanceConfiguration.defaultMaxAttempts
+    /// The sandbox's JSON Lines file; nil keeps it in memory.
+    public var sandboxFile: String?
+    public var environment: [String: String]
+
+    public static let instanceVariable = "OPENFRAME_INSTANCE"
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// `--instance` wins over `OPENFRAME_INSTANCE`.
+    var effectiveInstance: String? {
+        if let instance, !instance.isEmpty { return instance }
+        if let value = environment[Self.instanceVariable], !value.isEmpty { return value }
+        return nil
+    }
+
+    /// The target to use: the instance when one is named (here or in `options`), else the sandbox.
+    /// `options` is `initializationOptions` ({"instance": …, "auth": {…}}) or nil at start-up.
+    func makeTarget(options: JSONNode?, log: Log) throws(ForwardingError) -> any InteractionTarget {
+        var instance = effectiveInstance
+        if let node = options?["instance"], !node.isNull {
+            guard let name = node.stringValue, !name.isEmpty else {
+                throw .configuration("initializationOptions.instance must be a non-empty string (an instance name or URL); found \(node.kind)")
+            }
+            instance = name
+        }
+        guard let instance else { return try makeSandbox(log: log) }
+        let authentication = try Authentication.resolve(json: options?["auth"]?.value, environment: environment)
+        let configuration = try InstanceConfiguration(
+            instance: instance, version: OpenFrameRPC.version, authentication: authentication, wireFormat: wireFormat,
+            requestTimeout: requestTimeout, maxConcurrentForwards: maxConcurrentForwards, maxAttempts: maxAttempts,
+            allowInsecureHTTP: allowInsecureHTTP)
+        return InstanceClient(configuration: configuration, log: { line in log.debug(line) })
+    }
+
+    private func makeSandbox(log: Log) throws(ForwardingError) -> any InteractionTarget {
+        guard let sandboxFile else { return Sandbox() }
+        do {
+            let sandbox = try Sandbox(file: URL(fileURLWithPath: sandboxFile))
+            for warning in sandbox.warnings { log.warning(warning) }
+            return sandbox
+        } catch {
+            throw .configuration(error.description)
+        }
+    }
+}
+
+/// The target in use; `initialize` may replace the start-up one.
+final class TargetBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _target: any InteractionTarget
+
+    init(_ target: any InteractionTarget) { _target = target }
+
+    var target: any InteractionTarget {
+        get { lock.withLock { _target } }
+        set { lock.withLock { _target = newValue } }
+    }
+}
