@@ -248,7 +248,8 @@ export class OpenFrameClient {
       this.#pending.set(id, { method, resolve, reject, onProgress, cleanup });
       if (timeout != null) {
         timer = setTimeout(() => {
-          if (this.#abandon(id)) {
+          // Lifecycle requests (shutdown) are not cancelled: close() goes on to exit.
+          if (this.#abandon(id, { cancel: !internal })) {
             reject(new RequestTimedOut(null, `${method} (request ${id}) got no answer within ${timeout} ms; sent $/cancelRequest${mayHaveActed(method)}`));
           }
         }, timeout);
@@ -280,14 +281,14 @@ export class OpenFrameClient {
   }
 
   /** Stops waiting for `id` and sends $/cancelRequest; false when it was already answered. */
-  #abandon(id) {
+  #abandon(id, { cancel = true } = {}) {
     const pending = this.#pending.get(id);
     if (!pending) return false;
     this.#pending.delete(id);
     pending.cleanup();
     if (!this.#death) {
-      this.#abandoned.set(id, pending.method);
-      this.#notify('$/cancelRequest', { id });
+      this.#abandoned.set(id, { method: pending.method, quiet: !cancel });
+      if (cancel) this.#notify('$/cancelRequest', { id });
     }
     this.#updateRef();
     return true;
@@ -357,8 +358,8 @@ export class OpenFrameClient {
       const abandoned = Number.isInteger(id) ? this.#abandoned.get(id) : undefined;
       if (abandoned !== undefined) {
         this.#abandoned.delete(id);
-        if ('error' in message) this.#logger.debug(`answer to abandoned request ${id} (${abandoned}) dropped`);
-        else this.#logger.warn(`late result of request ${id} (${abandoned}), which timed out or was cancelled, dropped: ${JSON.stringify(message.result).slice(0, 300)}`);
+        if ('error' in message || abandoned.quiet) this.#logger.debug(`answer to abandoned request ${id} (${abandoned.method}) dropped`);
+        else this.#logger.warn(`late result of request ${id} (${abandoned.method}), which timed out or was cancelled, dropped: ${JSON.stringify(message.result).slice(0, 300)}`);
       } else if (id === null && 'error' in message) {
         this.#logger.warn(`openframe-rpc reported an error not tied to a request: ${JSON.stringify(message.error).slice(0, 300)}`);
       } else {

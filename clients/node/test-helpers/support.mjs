@@ -81,7 +81,11 @@ export async function waitUntil(predicate, timeout = 5000) {
 export async function startStandIn(args = []) {
   const script = join(REPO, 'Tests', 'StandIn', 'openframe_standin.py');
   const child = spawn('python3', [script, '--port', '0', '--quiet', '--exit-on-stdin-eof', ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // Its start and stop lines are noise; anything else it says is worth seeing.
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    if (!/^openframe-standin: (listening on|stopped)/.test(line)) process.stderr.write(`${line}\n`);
   });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise((resolve, reject) => {

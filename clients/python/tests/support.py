@@ -1,7 +1,9 @@
 """Shared by the test modules: puts the package and the instance stand-in on sys.path, finds the
 openframe-rpc binary, and holds the payloads."""
 
+import contextlib
 import copy
+import logging
 import os
 import sys
 import time
@@ -117,6 +119,27 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.01) -> bool:
             return True
         time.sleep(interval)
     return predicate()
+
+
+@contextlib.contextmanager
+def captured_logs(name: str, level: int = logging.WARNING):
+    """Collects the records of logger ``name`` (and keeps them off stderr), asserting nothing."""
+    log = logging.getLogger(name)
+    records = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    handler = Collect(level)
+    saved = log.propagate
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        yield records
+    finally:
+        log.removeHandler(handler)
+        log.propagate = saved
 
 
 def deep_copy(value):

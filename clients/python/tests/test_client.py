@@ -99,11 +99,14 @@ class LifecycleTests(unittest.TestCase):
 
     def test_a_server_that_refuses_to_start_raises_server_exited_with_its_reason(self):
         started = time.monotonic()
+        lines = []
         with self.assertRaises(ServerExited) as caught:
-            client(args=["--no-such-option"])
+            client(args=["--no-such-option"], stderr=lines.append)
         self.assertLess(time.monotonic() - started, 10)
         self.assertNotEqual(caught.exception.returncode, 0)
         self.assertIn("no-such-option", str(caught.exception))
+        self.assertIn("no-such-option", caught.exception.stderr_tail[-1])
+        self.assertEqual(lines, caught.exception.stderr_tail)
 
 
 class ValidateTests(unittest.TestCase):
@@ -275,9 +278,14 @@ class SandboxTests(unittest.TestCase):
         def on_progress(p):
             raise RuntimeError("stop")
 
-        with self.assertRaises(RuntimeError):
-            self.client.create_voice_interaction(create_payload(), on_progress=on_progress)
-        self.assertTrue(self.client.validate(create_payload()).valid)
+        with support.captured_logs("openframe_rpc") as records:
+            with self.assertRaises(RuntimeError):
+                self.client.create_voice_interaction(create_payload(), on_progress=on_progress)
+            self.assertTrue(self.client.validate(create_payload()).valid)
+        # The sandbox is quick: the create may have finished before the cancel reached it. Then its
+        # late result is reported, never delivered.
+        for record in records:
+            self.assertRegex(record.getMessage(), r"late result of request \d+ \(openframe/createVoiceInteraction\)")
 
     def test_create_payload_must_be_a_mapping(self):
         with self.assertRaises(TypeError):
@@ -410,9 +418,11 @@ class DeathTests(unittest.TestCase):
         os.kill(c.pid, signal.SIGSTOP)
         try:
             started = time.monotonic()
-            c.close(timeout=1)
+            with self.assertLogs("openframe_rpc", level="WARNING") as logs:
+                c.close(timeout=1)
             self.assertLess(time.monotonic() - started, 5)
             self.assertEqual(c.returncode, -signal.SIGKILL)
+            self.assertIn("killing it", logs.output[-1])
         finally:
             try:
                 os.kill(c.pid, signal.SIGCONT)

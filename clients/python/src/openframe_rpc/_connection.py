@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import urllib.parse
-from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import BinaryNotFound, ClientClosed, ServerExited, error_from_response
 
@@ -99,7 +99,7 @@ class Connection:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._pending: Dict[int, Pending] = {}
-        self._abandoned: Dict[int, str] = {}
+        self._abandoned: Dict[int, Tuple[str, bool]] = {}  # id -> (method, quiet)
         self._accepting = True  # False once close() began or the server is gone
         self._death: Optional[ServerExited] = None
         self._stderr_tail: Deque[str] = collections.deque(maxlen=_STDERR_TAIL)
@@ -172,14 +172,15 @@ class Connection:
         self._outbox.put(line if line.endswith(b"\n") else line + b"\n")
 
     def abandon(self, request_id: int, cancel: bool = True) -> bool:
-        """Stops waiting for ``request_id`` (its late answer is dropped quietly) and, when ``cancel``,
-        sends ``$/cancelRequest`` for it. False when it was already answered."""
+        """Stops waiting for ``request_id`` (its late answer is dropped) and, when ``cancel``, sends
+        ``$/cancelRequest`` for it. Without ``cancel`` (lifecycle requests such as shutdown) the late
+        answer is dropped silently. False when it was already answered."""
         with self._lock:
             pending = self._pending.pop(request_id, None)
             if pending is None:
                 return False
             if self._death is None:
-                self._abandoned[request_id] = pending.method
+                self._abandoned[request_id] = (pending.method, not cancel)
         if cancel:
             self.notify("$/cancelRequest", {"id": request_id})
         return True
@@ -281,12 +282,13 @@ class Connection:
                     abandoned = self._abandoned.pop(request_id, None)
         if pending is None:
             if abandoned is not None:
-                if "error" in message:
-                    logger.debug("answer to abandoned request %s (%s) dropped", request_id, abandoned)
+                method, quiet = abandoned
+                if "error" in message or quiet:
+                    logger.debug("answer to abandoned request %s (%s) dropped", request_id, method)
                 else:
                     logger.warning(
                         "late result of request %s (%s), which timed out or was cancelled, dropped: %.300s",
-                        request_id, abandoned, json.dumps(message.get("result")),
+                        request_id, method, json.dumps(message.get("result")),
                     )
             elif request_id is None and "error" in message:
                 logger.warning("openframe-rpc reported an error not tied to a request: %.300s", json.dumps(message["error"]))

@@ -226,7 +226,8 @@ class AsyncOpenFrameClient:
             except asyncio.TimeoutError:
                 if pending.future.done() and not pending.future.cancelled():
                     return pending.future.result()  # answered at the very last moment
-                conn.abandon(request_id)
+                # Lifecycle requests (shutdown) are not cancelled: close() goes on to exit.
+                conn.abandon(request_id, cancel=not internal)
                 note = " (the instance may still have acted on it)" if method in (_common.CREATE, _common.UPDATE) else ""
                 raise RequestTimedOut(
                     None,

@@ -174,6 +174,8 @@ class OpenFrameClient:
                     try:
                         kind, value = pending.queue.get(timeout=max(remaining, 0))
                     except queue.Empty:
+                        # Lifecycle requests (shutdown) are not cancelled: close() goes on to exit.
+                        self._conn.abandon(request_id, cancel=not internal)
                         raise self._timed_out(request_id, method, timeout) from None
                 if kind == "result":
                     return value
@@ -187,7 +189,6 @@ class OpenFrameClient:
             raise
 
     def _timed_out(self, request_id: int, method: str, timeout: Optional[float]) -> RequestTimedOut:
-        self._conn.abandon(request_id)
         note = " (the instance may still have acted on it)" if method in (_common.CREATE, _common.UPDATE) else ""
         return RequestTimedOut(
             None,
