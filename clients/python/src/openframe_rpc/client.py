@@ -176,7 +176,7 @@ class OpenFrameClient:
                     except queue.Empty:
                         # Lifecycle requests (shutdown) are not cancelled: close() goes on to exit.
                         self._conn.abandon(request_id, cancel=not internal)
-                        raise self._timed_out(request_id, method, timeout) from None
+                        raise self._timed_out(request_id, method, timeout, cancelled=not internal) from None
                 if kind == "result":
                     return value
                 if kind == "error":
@@ -188,11 +188,13 @@ class OpenFrameClient:
             self._conn.abandon(request_id)
             raise
 
-    def _timed_out(self, request_id: int, method: str, timeout: Optional[float]) -> RequestTimedOut:
+    @staticmethod
+    def _timed_out(request_id: int, method: str, timeout: Optional[float], cancelled: bool) -> RequestTimedOut:
         note = " (the instance may still have acted on it)" if method in (_common.CREATE, _common.UPDATE) else ""
         return RequestTimedOut(
             None,
-            "%s (request %d) got no answer within %g s; sent $/cancelRequest%s" % (method, request_id, timeout, note),
+            "%s (request %d) got no answer within %g s%s%s"
+            % (method, request_id, timeout, "; sent $/cancelRequest" if cancelled else "", note),
         )
 
     def close(self, timeout: float = 5.0) -> None:
