@@ -250,7 +250,7 @@ export class OpenFrameClient {
         timer = setTimeout(() => {
           // Lifecycle requests (shutdown) are not cancelled: close() goes on to exit.
           if (this.#abandon(id, { cancel: !internal })) {
-            reject(new RequestTimedOut(null, `${method} (request ${id}) got no answer within ${timeout} ms; sent $/cancelRequest${mayHaveActed(method)}`));
+            reject(new RequestTimedOut(null, `${method} (request ${id}) got no answer within ${timeout} ms${internal ? '' : '; sent $/cancelRequest'}${mayHaveActed(method)}`));
           }
         }, timeout);
       }

@@ -231,7 +231,8 @@ class AsyncOpenFrameClient:
                 note = " (the instance may still have acted on it)" if method in (_common.CREATE, _common.UPDATE) else ""
                 raise RequestTimedOut(
                     None,
-                    "%s (request %d) got no answer within %g s; sent $/cancelRequest%s" % (method, request_id, timeout, note),
+                    "%s (request %d) got no answer within %g s%s%s"
+                    % (method, request_id, timeout, "" if internal else "; sent $/cancelRequest", note),
                 ) from None
         except BaseException:
             # Task cancellation, a failing on_progress: stop the server's work too.
