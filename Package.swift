@@ -26,8 +26,10 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"], exclude: ["Fixtures"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "OpenFrameTests", dependencies: ["JSON", "OpenFrame"]),
-        .testTarget(name: "OpenFrameForwardingTests", dependencies: ["JSON", "OpenFrame", "OpenFrameForwarding"]),
+        // Test helpers shared by test targets: the instance stand-in's harness.
+        .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
+        .testTarget(name: "OpenFrameForwardingTests", dependencies: ["JSON", "OpenFrame", "OpenFrameForwarding", "TestSupport"]),
         .testTarget(name: "OpenFrameServerTests", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "TestSupport"]),
     ]
 )

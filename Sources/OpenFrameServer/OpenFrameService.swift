@@ -68,5 +68,8 @@ public final class OpenFrameService: Sendable {
                 "serverInfo": ["name": .string(OpenFrameRPC.name), "version": .string(OpenFrameRPC.version)],
             ]
         }
+        // The language server for payload documents (textDocument/*, openframe/schema); it merges its
+        // capabilities, with the negotiated positionEncoding, into the initialize result above.
+        EditorSupport.install(on: server)
     }
 }

@@ -139,11 +139,11 @@ struct ServeTests {
         #expect(server.errorOutput.contains("openframe-rpc"))
     }
 
-    @Test func usageErrorsExitTwo() throws {
-        let result = try CommandResult.run(["serve", "--framing", "xml"])
+    @Test func usageErrorsExitTwo() async throws {
+        let result = try await CommandResult.run(["serve", "--framing", "xml"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--framing must be auto, lsp or ndjson"))
-        let unknown = try CommandResult.run(["--frmaing", "lsp"])
+        let unknown = try await CommandResult.run(["--frmaing", "lsp"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown option '--frmaing' (did you mean --framing?)"))
     }

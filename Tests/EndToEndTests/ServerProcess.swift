@@ -178,7 +178,16 @@ struct CommandResult {
     let stdout: String
     let stderr: String
 
-    static func run(_ arguments: [String], input: [UInt8] = [], currentDirectory: URL? = nil) throws -> CommandResult {
+    /// Runs on a Dispatch thread: blocking the cooperative pool would starve the async tests running beside it.
+    static func run(_ arguments: [String], input: [UInt8] = [], currentDirectory: URL? = nil) async throws -> CommandResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(arguments, input: input, currentDirectory: currentDirectory) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], input: [UInt8], currentDirectory: URL?) throws -> CommandResult {
         let process = Process()
         process.executableURL = ServerProcess.binary
         process.arguments = arguments
@@ -190,9 +199,29 @@ struct CommandResult {
         try process.run()
         stdin.fileHandleForWriting.write(Data(input))
         try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        let err = Captured()
+        let errDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            err.bytes = readAll(stderr.fileHandleForReading.fileDescriptor)
+            errDone.signal()
+        }
+        let out = readAll(stdout.fileHandleForReading.fileDescriptor)
+        errDone.wait()
         process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err.bytes, as: UTF8.self))
     }
+
+    private static func readAll(_ fd: Int32) -> [UInt8] {
+        var all: [UInt8] = []
+        while true {
+            let chunk = ServerProcess.read(fd)
+            if chunk.isEmpty { return all }
+            all += chunk
+        }
+    }
+}
+
+/// Bytes handed from a reader thread; the semaphore around it orders the accesses.
+private final class Captured: @unchecked Sendable {
+    var bytes: [UInt8] = []
 }

@@ -14,16 +14,16 @@ struct ValidateCommandTests {
         return url
     }
 
-    @Test func examplesAreValidAndWarningsPrintCompilerStyle() throws {
-        let result = try CommandResult.run(["validate", "examples/voice-interaction.create.json", "examples/voice-interaction.update.json"], currentDirectory: root)
+    @Test func examplesAreValidAndWarningsPrintCompilerStyle() async throws {
+        let result = try await CommandResult.run(["validate", "examples/voice-interaction.create.json", "examples/voice-interaction.update.json"], currentDirectory: root)
         #expect(result.status == 0)
         #expect(result.stdout == "examples/voice-interaction.create.json:3:24: warning: interaction.userPhoneNumber \"+1303506536\" has the E.164 shape but cannot be a real number: the North American Numbering Plan (+1) uses 10-digit national numbers; this one has 9. [impossible-phone-number]\n")
         #expect(result.stderr.contains("2 files checked: all valid"))
     }
 
-    @Test func anErrorExitsOneWithLineAndColumn() throws {
+    @Test func anErrorExitsOneWithLineAndColumn() async throws {
         let file = try temporaryFile("call.json", "{\n  \"interaction\": {\n    \"userPhoneNumber\": \"+1 (408) 996-5744\",\n    \"callBackPhoneNumber\": \"+14089965744\"\n  }\n}\n")
-        let result = try CommandResult.run(["validate", file.path])
+        let result = try await CommandResult.run(["validate", file.path])
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 2)
@@ -34,19 +34,19 @@ struct ValidateCommandTests {
         #expect(lines[1].contains("did you mean \"callbackPhoneNumber\""))
     }
 
-    @Test func fileNameDecidesTheOperationUnlessGiven() throws {
+    @Test func fileNameDecidesTheOperationUnlessGiven() async throws {
         let update = try temporaryFile("hangup.update.json", #"{"interaction": {"clientSessionId": "abc"}}"#)
-        #expect(try CommandResult.run(["validate", update.path]).status == 0)
-        let asCreate = try CommandResult.run(["validate", "--operation", "create", update.path])
+        #expect(try await CommandResult.run(["validate", update.path]).status == 0)
+        let asCreate = try await CommandResult.run(["validate", "--operation", "create", update.path])
         #expect(asCreate.status == 1)
         #expect(asCreate.stdout.contains("[missing-member]"))
-        let badSysId = try CommandResult.run(["validate", "--sys-id", "nope", update.path])
+        let badSysId = try await CommandResult.run(["validate", "--sys-id", "nope", update.path])
         #expect(badSysId.status == 1)
         #expect(badSysId.stdout.contains("\(update.path): error: ") && badSysId.stdout.contains("[invalid-sys-id]"))
     }
 
-    @Test func jsonFormatAndStandardInput() throws {
-        let result = try CommandResult.run(["validate", "--format", "json", "-"], input: Array(#"{"interaction": {"userPhoneNumber": 5}}"#.utf8))
+    @Test func jsonFormatAndStandardInput() async throws {
+        let result = try await CommandResult.run(["validate", "--format", "json", "-"], input: Array(#"{"interaction": {"userPhoneNumber": 5}}"#.utf8))
         #expect(result.status == 1)
         let value = try JSONParser.parse(Array(result.stdout.utf8)).root.value
         #expect(value[0]?["file"] == "<stdin>")
@@ -55,9 +55,9 @@ struct ValidateCommandTests {
         #expect(value[0]?["diagnostics"]?[0]?["range"]?["start"] == ["line": 0, "character": 36])
     }
 
-    @Test func syntaxErrorsAreReportedWhereTheyAre() throws {
+    @Test func syntaxErrorsAreReportedWhereTheyAre() async throws {
         let file = try temporaryFile("broken.json", "{\n  \"interaction\": {\"userPhoneNumber\": \"+14089965744\",}\n}")
-        let result = try CommandResult.run(["validate", file.path])
+        let result = try await CommandResult.run(["validate", file.path])
         #expect(result.status == 1)
         #expect(result.stdout.hasPrefix("\(file.path):2:53: error: The text is not valid JSON: trailing comma"))
         #expect(result.stdout.hasSuffix("[json-syntax]\n"))
@@ -72,22 +72,22 @@ struct ValidateCommandTests {
         (["validate", "/no/such/file.json"], "cannot read '/no/such/file.json': no such file"),
         (["frobnicate"], "unknown command 'frobnicate'"),
     ])
-    func usageAndIOErrorsExitTwo(_ arguments: [String], _ phrase: String) throws {
-        let result = try CommandResult.run(arguments)
+    func usageAndIOErrorsExitTwo(_ arguments: [String], _ phrase: String) async throws {
+        let result = try await CommandResult.run(arguments)
         #expect(result.status == 2)
         #expect(result.stderr.contains(phrase), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func helpAndVersion() throws {
-        let version = try CommandResult.run(["--version"])
+    @Test func helpAndVersion() async throws {
+        let version = try await CommandResult.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("openframe-rpc 0."))
-        let help = try CommandResult.run(["validate", "--help"])
+        let help = try await CommandResult.run(["validate", "--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("Usage: openframe-rpc validate"))
         #expect(help.stdout.contains("--sys-id ID"))
-        let overview = try CommandResult.run(["--help"])
+        let overview = try await CommandResult.run(["--help"])
         #expect(overview.stdout.contains("--max-message-bytes N"))
     }
 }

@@ -20,11 +20,11 @@ final class CollectingOutput: MessageOutput, @unchecked Sendable {
 
     var count: Int { condition.withLock { messages.count } }
 
-    /// Waits (up to 5 s) until `count` messages have been sent, without blocking the cooperative pool
+    /// Waits (up to 30 s) until `count` messages have been sent, without blocking the cooperative pool
     /// the handlers under test run on.
     @discardableResult
     func wait(for count: Int) async -> [JSONValue] {
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(30)
         while self.count < count, Date() < deadline { try? await Task.sleep(nanoseconds: 2_000_000) }
         return values
     }
@@ -137,11 +137,20 @@ struct ServerTests {
 
     @Test func slowRequestsDoNotHoldUpLaterOnes() async throws {
         let (server, output) = makeServer()
-        send(server, #"{"jsonrpc":"2.0","id":1,"method":"sleep","params":{"ms":300}}"#)
+        let gate = LockedBox(false)
+        server.register("gated", async: { _ in
+            while !gate.value { try await Task.sleep(nanoseconds: 1_000_000) }
+            return "opened"
+        })
+        send(server, #"{"jsonrpc":"2.0","id":1,"method":"gated"}"#)
         send(server, #"{"jsonrpc":"2.0","id":2,"method":"sleep","params":{"ms":1}}"#)
         send(server, #"{"jsonrpc":"2.0","id":3,"method":"echo"}"#)
-        let values = await output.wait(for: 3)
-        #expect(values.map { $0["id"]?.intValue } == [3, 2, 1])
+        let early = await output.wait(for: 2)
+        #expect(Set(early.compactMap { $0["id"]?.intValue }) == [2, 3], "answered while request 1 is still running")
+        gate.value = true
+        let all = await output.wait(for: 3)
+        #expect(all.count == 3)
+        #expect(all.last?["id"] == 1 && all.last?["result"] == "opened")
     }
 
     @Test func cancelAnswersOnceWithRequestCancelled() async throws {
@@ -184,6 +193,7 @@ struct ServerTests {
         send(server, #"{"jsonrpc":"2.0","id":4,"method":"shutdown"}"#)
         send(server, #"{"jsonrpc":"2.0","id":5,"method":"echo"}"#)
         let values = await output.wait(for: 5)
+        try #require(values.count == 5)
         #expect(values[0]["result"] == ["capabilities": [:], "echo": 77])
         #expect(values[1]["error"]?["code"] == -32600)
         #expect(values[2]["id"] == 5 && values[2]["error"]?["code"] == -32600)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import OpenFrameForwarding
 
 @Suite("Forward limiter", .timeLimit(.minutes(1)))

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import JSON
+import TestSupport
 @testable import OpenFrameForwarding
 
 /// InstanceClient against the Python stand-in: what the instance received, and what the
 /// client made of each answer and fault.
-@Suite("Instance client against the stand-in", .timeLimit(.minutes(1)))
+@Suite("Instance client against the stand-in", .serialized, .timeLimit(.minutes(1)))
 struct InstanceClientIntegrationTests {
     static let version = "9.9.9-test"
     static let createText = #"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1","additionalParams":{"direction":"inbound","priority":2,"vip":true}},"interactionContext":{"devicetype":"genesys"},"phoneLogs":[{"call_id":"2323223","start_time":"2024-11-04 21:45:00"}],"relatedRecords":[{"documentTable":"sys_user","documentId":"62826bf03710200044e0bfc8bcbe5df1"}]}"#

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Testing
 import JSON
+import TestSupport
 @testable import OpenFrameForwarding
 
 /// The URLSession transport against the stand-in: the libcurl behaviours it has to defend against.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import JSON
+import TestSupport
+import TestSupport
 @testable import OpenFrameForwarding
 
 @Suite("Wire encodings")

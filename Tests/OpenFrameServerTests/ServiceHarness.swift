@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import OpenFrameForwarding
 @testable import OpenFrameServer
 
 /// A JSON-RPC server with the openframe methods installed, driven in process.
@@ -9,7 +10,7 @@ final class ServiceHarness: MessageOutput, @unchecked Sendable {
     private var sent: [JSONValue] = []
     private(set) var server: Server!
 
-    init(service: OpenFrameService = OpenFrameService()) {
+    init(service: OpenFrameService = OpenFrameService(target: Sandbox())) {
         server = Server(output: self)
         service.install(on: server)
     }

@@ -1,7 +1,11 @@
 import Foundation
 
 /// Requests read but not yet answered. Whoever takes an entry out answers it, which is what
-/// makes "exactly one response" hold when a cancel, an exit and a handler race.
+/// makes "exactly one response" hold when a cancel, an exit and a handler race. An entry counts
+/// as outstanding until its answer is handed to the output, so `waitUntilAnswered` never returns
+/// between "taken" and "sent" (which would let the process exit with an answer unsent).
+import JSON
+
 final class InFlightRequests: @unchecked Sendable {
     struct Entry {
         let id: RequestID
@@ -12,11 +16,14 @@ final class InFlightRequests: @unchecked Sendable {
     private let condition = NSCondition()
     private var entries: [UInt64: Entry] = [:]
     private var nextSerial: UInt64 = 0
+    /// Entries registered and not yet sent: entries.count plus those being answered right now.
+    private var outstanding = 0
 
     func add(_ id: RequestID, reply: Reply) -> UInt64 {
         condition.withLock {
             nextSerial += 1
             entries[nextSerial] = Entry(id: id, reply: reply, task: nil)
+            outstanding += 1
             return nextSerial
         }
     }
@@ -33,37 +40,60 @@ final class InFlightRequests: @unchecked Sendable {
         if answered { task.cancel() }
     }
 
-    func take(_ serial: UInt64) -> Entry? {
-        condition.withLock {
-            let entry = entries.removeValue(forKey: serial)
-            if entries.isEmpty { condition.broadcast() }
-            return entry
-        }
+    /// Answers the entry unless someone else already did.
+    func answer(_ serial: UInt64, with result: Result<JSONValue, ResponseError>) {
+        guard let entry = condition.withLock({ entries.removeValue(forKey: serial) }) else { return }
+        entry.reply.send(result)
+        sent(1)
     }
 
-    func take(matching id: RequestID) -> [Entry] {
-        condition.withLock {
+    /// Answers every entry for `id` with `error` and cancels its work; returns how many there were.
+    @discardableResult
+    func cancel(matching id: RequestID, with error: ResponseError) -> Int {
+        let taken = condition.withLock {
             let serials = entries.filter { $0.value.id == id }.map(\.key)
-            let taken = serials.compactMap { entries.removeValue(forKey: $0) }
-            if entries.isEmpty { condition.broadcast() }
-            return taken
+            return serials.compactMap { entries.removeValue(forKey: $0) }
         }
+        finish(taken, error)
+        return taken.count
     }
 
-    func takeAll() -> [Entry] {
-        condition.withLock {
-            let taken = Array(entries.values)
+    /// Answers everything in flight with `error(id)` and cancels its work.
+    func cancelAll(with error: (RequestID) -> ResponseError) {
+        let taken = condition.withLock {
+            let all = Array(entries.values)
             entries.removeAll()
-            condition.broadcast()
-            return taken
+            return all
+        }
+        for entry in taken {
+            entry.reply.send(.failure(error(entry.id)))
+            entry.task?.cancel()
+        }
+        sent(taken.count)
+    }
+
+    private func finish(_ taken: [Entry], _ error: ResponseError) {
+        for entry in taken {
+            entry.reply.send(.failure(error))
+            entry.task?.cancel()
+        }
+        sent(taken.count)
+    }
+
+    private func sent(_ count: Int) {
+        guard count > 0 else { return }
+        condition.withLock {
+            outstanding -= count
+            if outstanding == 0 { condition.broadcast() }
         }
     }
 
     var count: Int { condition.withLock { entries.count } }
 
-    func waitUntilEmpty() {
+    /// Blocks until every request registered so far has had its answer handed to the output.
+    func waitUntilAnswered() {
         condition.lock()
-        while !entries.isEmpty { condition.wait() }
+        while outstanding > 0 { condition.wait() }
         condition.unlock()
     }
 }

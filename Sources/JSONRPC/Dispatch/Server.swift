@@ -99,7 +99,7 @@ public final class Server: @unchecked Sendable {
 
     /// End of input: every request read is answered before this returns.
     public func endOfInput() {
-        inFlight.waitUntilEmpty()
+        inFlight.waitUntilAnswered()
         pendingAnswers.wait()
     }
 
@@ -146,8 +146,7 @@ public final class Server: @unchecked Sendable {
         case .sync(let body):
             let serial = inFlight.add(request.id, reply: reply)
             DispatchQueue.global().async { [inFlight] in
-                let result = Self.run(body, context)
-                inFlight.take(serial)?.reply.send(result)
+                inFlight.answer(serial, with: Self.run(body, context))
             }
         case .async(let body):
             let serial = inFlight.add(request.id, reply: reply)
@@ -158,7 +157,7 @@ public final class Server: @unchecked Sendable {
                 } catch {
                     result = .failure(Self.responseError(error))
                 }
-                inFlight.take(serial)?.reply.send(result)
+                inFlight.answer(serial, with: result)
             }
             inFlight.attach(serial, task: task)
         }
@@ -185,18 +184,12 @@ public final class Server: @unchecked Sendable {
                 log.warning("$/cancelRequest without a valid params.id; ignored")
                 return
             }
-            let entries = inFlight.take(matching: id)
-            if entries.isEmpty { log.debug("$/cancelRequest for \(id): nothing in flight (already answered?)") }
-            for entry in entries {
-                entry.reply.send(.failure(.cancelled("request \(id) cancelled by the client")))
-                entry.task?.cancel()
+            if inFlight.cancel(matching: id, with: .cancelled("request \(id) cancelled by the client")) == 0 {
+                log.debug("$/cancelRequest for \(id): nothing in flight (already answered?)")
             }
         case "exit":
             let code: Int32 = lock.withLock { state == .shutDown } ? 0 : 1
-            for entry in inFlight.takeAll() {
-                entry.reply.send(.failure(.cancelled("request \(entry.id) cancelled: the server is exiting")))
-                entry.task?.cancel()
-            }
+            inFlight.cancelAll { id in .cancelled("request \(id) cancelled: the server is exiting") }
             exitHandler(code)
         case "initialized", "$/setTrace":
             break
@@ -231,7 +224,7 @@ public final class Server: @unchecked Sendable {
         let inFlight = self.inFlight
         pendingAnswers.enter()
         DispatchQueue.global().async { [pendingAnswers] in
-            inFlight.waitUntilEmpty()
+            inFlight.waitUntilAnswered()
             reply.send(.success(.null))
             pendingAnswers.leave()
         }

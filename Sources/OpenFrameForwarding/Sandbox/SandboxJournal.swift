@@ -156,9 +156,14 @@ final class SandboxJournal {
         guard fstat(fd, &info) == 0 else { throw .io(path: path, reason: "cannot inspect it: \(errnoText())") }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .cannotOpen(path: path, reason: "it is not a regular file") }
         _ = fcntl(fd, F_SETFL, O_APPEND)  // drop O_NONBLOCK, which only guarded the open against a FIFO
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            if errno == EWOULDBLOCK { throw .inUse(path: path) }
-            throw .io(path: path, reason: "cannot lock it: \(errnoText())")
+        // A holder that is just going away (a server being replaced, a sandbox being released)
+        // gets a moment to let go before the file counts as in use.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK else { throw .io(path: path, reason: "cannot lock it: \(errnoText())") }
+            attempts += 1
+            guard attempts < 50 else { throw .inUse(path: path) }
+            usleep(20_000)
         }
     }
 

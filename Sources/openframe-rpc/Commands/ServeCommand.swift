@@ -27,6 +27,8 @@ enum ServeCommand {
           openframe-rpc [serve] [options]      run the server on stdin/stdout (see protocol.md)
           openframe-rpc validate [options] FILE... | -
                                                validate payload files (see 'openframe-rpc validate --help')
+          openframe-rpc schema [--operation create|update] [--write DIR]
+                                               print (or write) the payloads' JSON Schemas
           openframe-rpc --version | --help
 
         Server options:

@@ -3,26 +3,25 @@ import Foundation
 import FoundationNetworking
 #endif
 import JSON
-@testable import OpenFrameForwarding
 
 /// The Python stand-in (Tests/StandIn/openframe_standin.py) as a subprocess, one per test.
 /// It is started with `--exit-on-stdin-eof`, so it goes away with its stdin pipe even if
 /// the test process dies; `stop()` (or deinit) terminates it explicitly.
-final class StandIn: @unchecked Sendable {
-    let url: String
-    let port: Int
+public final class StandIn: @unchecked Sendable {
+    public let url: String
+    public let port: Int
     private let process: Process
     private let stdin: Pipe
 
-    static var scriptPath: String {
-        // Tests/OpenFrameForwardingTests/Support/StandIn.swift -> Tests/StandIn/openframe_standin.py
+    public static var scriptPath: String {
+        // Tests/TestSupport/StandIn.swift -> Tests/StandIn/openframe_standin.py
         URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("StandIn/openframe_standin.py").path
     }
 
     /// `arguments` are the stand-in's own options, e.g. `["--auth", "basic", "--username", "u", "--password", "p"]`.
-    init(_ arguments: [String] = []) async throws {
+    public init(_ arguments: [String] = []) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Self.scriptPath, "--port", "0", "--quiet", "--exit-on-stdin-eof"] + arguments
@@ -46,7 +45,7 @@ final class StandIn: @unchecked Sendable {
 
     deinit { stop() }
 
-    func stop() {
+    public func stop() {
         if process.isRunning { process.terminate() }
         try? stdin.fileHandleForWriting.close()
     }
@@ -70,49 +69,46 @@ final class StandIn: @unchecked Sendable {
 
     // MARK: control API
 
+    /// Calls the control API (plain HTTP on loopback, JSON both ways).
     @discardableResult
-    func control(_ method: String, _ path: String, _ body: String? = nil) async throws -> JSONValue {
-        let request = HTTPExchangeRequest(
-            method: method, url: URL(string: url + "/_standin" + path)!,
-            headers: [(name: "Content-Type", value: "application/json")],
-            body: Array((body ?? "").utf8), timeout: 10)
-        let response: HTTPExchangeResponse
-        do {
-            response = try await URLSessionTransport().send(request, onSent: {})
-        } catch {
-            throw StandInError("control \(method) \(path) failed: \(error)")
+    public func control(_ method: String, _ path: String, _ body: String? = nil) async throws -> JSONValue {
+        var request = URLRequest(url: URL(string: url + "/_standin" + path)!)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let body { request.httpBody = Data(body.utf8) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == 200 else {
+            throw StandInError("control \(method) \(path): HTTP \(status) \(String(decoding: data, as: UTF8.self))")
         }
-        guard response.status == 200 else {
-            throw StandInError("control \(method) \(path): HTTP \(response.status) \(String(decoding: response.body, as: UTF8.self))")
-        }
-        return try JSONParser.parse(response.body).root.value
+        return try JSONParser.parse(Array(data)).root.value
     }
 
-    func addFaults(_ json: String) async throws { try await control("POST", "/faults", json) }
-    func configure(_ json: String) async throws { try await control("POST", "/config", json) }
+    public func addFaults(_ json: String) async throws { try await control("POST", "/faults", json) }
+    public func configure(_ json: String) async throws { try await control("POST", "/config", json) }
 
     /// Request log entries for the instance surface (control requests are never logged).
-    func requests() async throws -> [JSONValue] {
+    public func requests() async throws -> [JSONValue] {
         try await control("GET", "/requests")["requests"]?.arrayValue ?? []
     }
 
-    func records() async throws -> JSONObject {
+    public func records() async throws -> JSONObject {
         try await control("GET", "/records")["records"]?.objectValue ?? JSONObject()
     }
 
-    func refusedPort() async throws -> Int {
+    public func refusedPort() async throws -> Int {
         try await control("POST", "/refused-port")["port"]?.intValue ?? 0
     }
 }
 
-struct StandInError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct StandInError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 extension JSONValue {
     /// The value of the first header with this name (case-insensitive) in a request log entry.
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         for pair in self["headers"]?.arrayValue ?? [] {
             guard let items = pair.arrayValue, items.count == 2 else { continue }
             if items[0].stringValue?.lowercased() == name.lowercased() { return items[1].stringValue }
@@ -120,15 +116,15 @@ extension JSONValue {
         return nil
     }
 
-    func headerNames() -> [String] {
+    public func headerNames() -> [String] {
         (self["headers"]?.arrayValue ?? []).compactMap { $0.arrayValue?.first?.stringValue?.lowercased() }
     }
 }
 
 /// Reads from pipes with plain read(2), retrying EINTR. (FileHandle's non-throwing readers
 /// trap on EINTR, which child processes make likely: SIGCHLD.)
-enum POSIXRead {
-    static func byte(_ fd: Int32) -> UInt8? {
+public enum POSIXRead {
+    public static func byte(_ fd: Int32) -> UInt8? {
         var byte: UInt8 = 0
         while true {
             let count = read(fd, &byte, 1)
@@ -138,7 +134,7 @@ enum POSIXRead {
         }
     }
 
-    static func all(_ fd: Int32) -> [UInt8] {
+    public static func all(_ fd: Int32) -> [UInt8] {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -1,0 +1,52 @@
+import JSON
+import JSONRPC
+import Testing
+@testable import OpenFrameServer
+
+struct EditorCapabilitiesTests {
+    @Test func utf8WhenOfferedAndAnnounced() {
+        let client = EditorClient(initialize: false)
+        let result = client.initialize(positionEncodings: ["utf-8", "utf-16"], snippets: false)
+        #expect(result["result"]?["capabilities"]?["positionEncoding"] == "utf-8")
+        #expect(client.editor?.options.positionEncoding == .utf8)
+    }
+
+    @Test(arguments: [nil, [], ["utf-16"], ["utf-32", "utf-16"]] as [[String]?])
+    func utf16Otherwise(_ offered: [String]?) {
+        let client = EditorClient(initialize: false)
+        let result = client.initialize(positionEncodings: offered, snippets: false)
+        #expect(result["result"]?["capabilities"]?["positionEncoding"] == "utf-16")
+        #expect(client.editor?.options.positionEncoding == .utf16)
+    }
+
+    @Test func utf16BeforeAnyInitialize() {
+        let client = EditorClient(initialize: false)
+        #expect(client.editor?.options == ClientOptions())
+        #expect(client.editor?.options.positionEncoding == .utf16)
+    }
+
+    @Test func theServiceAnnouncesEverythingInOneResult() throws {
+        let client = EditorClient(service: true, initialize: false)
+        let response = client.initialize(positionEncodings: ["utf-8"], snippets: true)
+        let result = try #require(response["result"])
+        let capabilities = try #require(result["capabilities"])
+        #expect(capabilities["positionEncoding"] == "utf-8")
+        #expect(capabilities["textDocumentSync"] == ["openClose": true, "change": 2])
+        #expect(capabilities["hoverProvider"] == true)
+        #expect(capabilities["completionProvider"] == ["triggerCharacters": ["\""], "resolveProvider": false])
+        #expect(capabilities["codeActionProvider"] == ["codeActionKinds": ["quickfix"]])
+        // The service's own methods and the editor's, in one list.
+        let methods = capabilities["experimental"]?["openframe"]?["methods"]?.arrayValue ?? []
+        #expect(methods.first == "openframe/validate")
+        #expect(methods.last == "openframe/schema")
+        #expect(Set(methods).count == methods.count)
+        #expect(result["serverInfo"]?["name"] == "openframe-rpc")
+    }
+
+    @Test func mergeCombinesObjectsAndLists() {
+        let merged = EditorSupport.merge(
+            ["a": ["x": 1, "list": [1, 2]], "b": true],
+            ["a": ["y": 2, "list": [2, 3]], "c": "new"])
+        #expect(merged == ["a": ["x": 1, "list": [1, 2, 3], "y": 2], "b": true, "c": "new"])
+    }
+}
