@@ -20,7 +20,7 @@ const LOG_LEVELS = ['off', 'error', 'warning', 'info', 'debug', 'trace'];
 const STDERR_TAIL = 20;
 // After `exit`, how long the server may take to answer what is in flight (-32800) and end, even
 // when close()'s timeout is used up, before it is killed.
-const EXIT_GRACE_MS = 2000;
+const EXIT_GRACE_MS = 3000;
 const LOG_LINE = /^openframe-rpc: (error|warning|info|debug|trace): /;
 
 const defaultLogger = {
@@ -457,7 +457,7 @@ export class OpenFrameClient {
   /**
    * Sends `shutdown` (answered once the calls in flight are answered) and `exit`, then waits for the
    * process. Waits for `shutdown` at most `timeout` ms (default 5000); calls still waiting at `exit`
-   * reject with Cancelled; a server still running `timeout` ms after close() began (and at least 2 s
+   * reject with Cancelled; a server still running `timeout` ms after close() began (and at least 3 s
    * after `exit`) is killed. Idempotent; quick when the server is already dead.
    */
   close({ timeout = 5000 } = {}) {

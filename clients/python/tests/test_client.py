@@ -34,9 +34,9 @@ class LifecycleTests(unittest.TestCase):
         with client() as c:
             self.assertEqual(c.server_info.name, "openframe-rpc")
             self.assertTrue(c.server_info.version)
-            self.assertEqual(
-                set(c.server_info.methods),
+            self.assertLessEqual(
                 {"openframe/validate", "openframe/createVoiceInteraction", "openframe/updateVoiceInteraction"},
+                set(c.server_info.methods),
             )
             self.assertEqual(c.server_info.target, "sandbox")
             self.assertTrue(c.alive)
@@ -420,7 +420,7 @@ class DeathTests(unittest.TestCase):
             started = time.monotonic()
             with self.assertLogs("openframe_rpc", level="WARNING") as logs:
                 c.close(timeout=1)
-            self.assertLess(time.monotonic() - started, 5)
+            self.assertLess(time.monotonic() - started, 8)
             self.assertEqual(c.returncode, -signal.SIGKILL)
             self.assertIn("killing it", logs.output[-1])
         finally:

@@ -15,7 +15,7 @@ AsyncProgressCallback = Callable[[Progress], Any]
 
 # After `exit`, how long the server may take to answer what is in flight (-32800) and end, even when
 # close()'s timeout is used up, before it is killed.
-_EXIT_GRACE = 2.0
+_EXIT_GRACE = 3.0
 
 __all__ = ["AsyncOpenFrameClient", "AsyncProgressCallback"]
 

@@ -16,7 +16,7 @@ ProgressCallback = Callable[[Progress], Any]
 
 # After `exit`, how long the server may take to answer what is in flight (-32800) and end, even when
 # close()'s timeout is used up, before it is killed.
-_EXIT_GRACE = 2.0
+_EXIT_GRACE = 3.0
 
 __all__ = ["OpenFrameClient", "ProgressCallback"]
 
@@ -201,7 +201,7 @@ class OpenFrameClient:
         """Sends ``shutdown`` (the server answers it once the calls in flight are answered) and
         ``exit``, then reaps the process. Waits for ``shutdown`` at most ``timeout`` seconds; calls
         still waiting at ``exit`` fail with Cancelled. A server that has not ended ``timeout`` seconds
-        after close() began (and at least 2 s after ``exit``) is killed. Idempotent; quick when the
+        after close() began (and at least 3 s after ``exit``) is killed. Idempotent; quick when the
         server is already dead."""
         with self._close_lock:
             if self._closed:
