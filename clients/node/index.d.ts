@@ -1,0 +1,225 @@
+// Type declarations for the openframe-rpc Node client.
+
+/** A JSON value. */
+export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
+export type JSONObject = { [key: string]: JSONValue };
+
+/** A voice-interaction payload (create or update), as the openframe API takes it. */
+export interface VoiceInteractionPayload {
+  interaction?: {
+    userPhoneNumber?: string;
+    callbackPhoneNumber?: string;
+    clientSessionId?: string;
+    inboundId?: string;
+    additionalParams?: { [field: string]: JSONValue };
+    [member: string]: JSONValue | undefined;
+  };
+  interactionContext?: { [name: string]: JSONValue };
+  phoneLogs?: Array<{ [field: string]: JSONValue }>;
+  relatedRecords?: Array<{ documentTable: string; documentId: string; [member: string]: JSONValue }>;
+  [member: string]: JSONValue | undefined;
+}
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Fix =
+  | { title: string; replaceValue: JSONValue }
+  | { title: string; renameKey: string };
+
+export interface Diagnostic {
+  severity: 'error' | 'warning' | 'information';
+  /** A stable kebab-case code such as "invalid-phone-number": match on it, not on the message. */
+  code: string;
+  message: string;
+  /** An RFC 6901 JSON pointer into the payload ("" for the root). */
+  path: string;
+  /** Only when the payload was given as text. */
+  range?: Range;
+  fix?: Fix;
+}
+
+export interface ValidationResult {
+  /** True exactly when no diagnostic is an error. */
+  valid: boolean;
+  diagnostics: Diagnostic[];
+}
+
+export type Target = 'instance' | 'sandbox';
+
+export interface CreateResult {
+  status: string;
+  sysId: string;
+  number: string;
+  target: Target;
+  [member: string]: JSONValue;
+}
+
+export interface UpdateResult {
+  status: string;
+  target: Target;
+  [member: string]: JSONValue;
+}
+
+export interface Progress {
+  kind: 'begin' | 'report' | 'end';
+  title?: string;
+  message?: string;
+  percentage?: number;
+}
+
+export interface ServerInfo {
+  name: string;
+  version: string;
+  /** The openframe methods this server offers. */
+  methods: string[];
+  /** Where creates and updates go, when the server says: "instance" or "sandbox". */
+  target: Target | null;
+  /** The instance URL or the sandbox, for people (never a credential). */
+  targetName: string | null;
+  capabilities: JSONObject;
+}
+
+/** Where the server's stderr lines go. */
+export type StderrSink =
+  | 'ignore'
+  | ((line: string) => void)
+  | { write(text: string): unknown }
+  | { error?(line: string): void; warn?(line: string): void; info?(line: string): void; debug?(line: string): void; log?(line: string): void };
+
+export interface Logger {
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export interface StartOptions {
+  /** The executable; default $OPENFRAME_RPC_BIN, else openframe-rpc on PATH, else the repository's .build/release or .build/debug. */
+  binary?: string;
+  /** The instance base URL (--instance). Without it the server uses $OPENFRAME_INSTANCE, else its embedded sandbox. */
+  instance?: string;
+  /** Added to the child's environment (null/undefined removes a variable). Credentials go here; they are never kept or shown. */
+  env?: { [name: string]: string | null | undefined };
+  /** Extra server command-line options. */
+  args?: string[];
+  /**
+   * Sent in initialize: {instance?: string, auth?: {type: 'basic', username, password} | {type: 'bearer', token}
+   * | {type: 'oauth', clientId, clientSecret, username?, password?} | {type: 'apiKey', key} | {type: 'none'}}.
+   */
+  initializationOptions?: JSONObject;
+  /** The server's --log-level. */
+  logLevel?: 'off' | 'error' | 'warning' | 'info' | 'debug' | 'trace';
+  /** Where the server's stderr goes; default the host's process.stderr. */
+  stderr?: StderrSink;
+  /** Where the client's own warnings go (unknown ids, late answers); default process.stderr. */
+  logger?: Partial<Logger>;
+  /** Milliseconds to wait for initialize's answer (default 30000). */
+  startupTimeout?: number;
+  /** Called with every message sent ('send') and received ('receive'), for debugging. */
+  trace?: (direction: 'send' | 'receive', message: JSONValue) => void;
+}
+
+export interface CallOptions {
+  /** Aborting it sends $/cancelRequest and rejects the call with Cancelled. */
+  signal?: AbortSignal;
+  /** Milliseconds; when it passes, $/cancelRequest is sent and the call rejects with RequestTimedOut. */
+  timeout?: number;
+}
+
+export interface ValidateOptions extends CallOptions {
+  operation?: 'create' | 'update';
+  interactionSysId?: string;
+  positionEncoding?: 'utf-16' | 'utf-8';
+}
+
+export interface WriteOptions extends CallOptions {
+  /** e.g. "v1"; default: the instance's latest. */
+  apiVersion?: string;
+  /** Called with each $/progress value of this call, before the call resolves. Throwing cancels the call. */
+  onProgress?: (progress: Progress) => void;
+}
+
+export declare const VERSION: string;
+
+export declare class OpenFrameClient {
+  private constructor();
+  /** Spawns `openframe-rpc serve --framing ndjson` and sends initialize. */
+  static start(options?: StartOptions): Promise<OpenFrameClient>;
+  readonly serverInfo: ServerInfo;
+  readonly pid: number;
+  readonly closed: boolean;
+  readonly alive: boolean;
+  readonly exitCode: number | null;
+  readonly signalCode: string | null;
+  validate(payload: VoiceInteractionPayload | JSONObject, options?: ValidateOptions): Promise<ValidationResult>;
+  validateText(text: string, options?: ValidateOptions): Promise<ValidationResult>;
+  createVoiceInteraction(payload: VoiceInteractionPayload, options?: WriteOptions): Promise<CreateResult>;
+  updateVoiceInteraction(sysId: string, payload: VoiceInteractionPayload, options?: WriteOptions): Promise<UpdateResult>;
+  /** Any JSON-RPC request; resolves to the raw result. */
+  request(method: string, params?: JSONValue, options?: CallOptions & { onProgress?: (progress: Progress) => void }): Promise<JSONValue>;
+  /** shutdown, exit, and the process reaped (killed if it overstays). Idempotent. */
+  close(options?: { timeout?: number }): Promise<void>;
+  /** Writes one raw line to the server (for tests). */
+  sendRaw(line: string): void;
+  toJSON(): { pid: number; binary: string; instance: string | null; closed: boolean; alive: boolean };
+}
+
+export declare function findBinary(binary?: string, env?: { [name: string]: string | null | undefined }): string;
+
+export declare const ErrorCodes: Readonly<{
+  ParseError: -32700;
+  InvalidRequest: -32600;
+  MethodNotFound: -32601;
+  InvalidParams: -32602;
+  InternalError: -32603;
+  InstanceError: -32001;
+  InstanceUnreachable: -32002;
+  RequestCancelled: -32800;
+}>;
+
+/** Base of every error; `code` is the JSON-RPC code, null for errors found by the client. */
+export declare class OpenFrameError extends Error {
+  readonly code: number | null;
+  readonly data: JSONValue | { exitCode: number | null; signal: string | null } | null;
+}
+/** -32602: params not as the method expects. */
+export declare class InvalidParams extends OpenFrameError {}
+/** -32602 with diagnostics: the payload has errors and was not sent. */
+export declare class PayloadInvalid extends InvalidParams {
+  readonly diagnostics: Diagnostic[];
+  readonly errors: Diagnostic[];
+}
+/** -32601. */
+export declare class MethodNotFound extends OpenFrameError {}
+/** -32001: the instance answered with a failure. */
+export declare class InstanceError extends OpenFrameError {
+  readonly httpStatus: number | null;
+  readonly instanceMessage: string;
+  readonly detail: string | null;
+}
+/** -32002: the instance could not be reached. */
+export declare class InstanceUnreachable extends OpenFrameError {
+  readonly reason: string;
+}
+/** -32800, or an aborted AbortSignal. */
+export declare class Cancelled extends OpenFrameError {}
+/** The call's timeout passed. */
+export declare class RequestTimedOut extends Cancelled {}
+/** -32603. */
+export declare class InternalError extends OpenFrameError {}
+/** The server process ended; every waiting call rejects with it at once. */
+export declare class ServerExited extends OpenFrameError {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string[];
+}
+/** A call after close(). */
+export declare class ClientClosed extends OpenFrameError {}
+/** No openframe-rpc executable found. */
+export declare class BinaryNotFound extends OpenFrameError {}
