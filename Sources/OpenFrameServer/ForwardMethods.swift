@@ -10,43 +10,42 @@ enum ForwardMethods {
     static let create = "openframe/createVoiceInteraction"
     static let update = "openframe/updateVoiceInteraction"
 
-    static func handleCreate(_ context: RequestContext, target: any InteractionTarget) async throws -> JSONValue {
-        let parameters = context.parameters
-        try parameters.rejectUnknown(allowed: ["payload", "apiVersion", "workDoneToken"])
-        let payload = try parameters.require("payload", .object)
-        let apiVersion = try APIVersionParam.read(parameters)
-        let progress = try WorkDoneProgress(token: TokenParam.read(parameters), context: context)
-        progress.begin(title: "Creating voice interaction", message: "validating")
-        defer { progress.end() }
+    static func name(of operation: Operation) -> String { operation == .create ? create : update }
 
-        try ensureValid(Validator.validate(payload, operation: .create, interactionSysId: nil), method: create, progress: progress)
-        let result = try await forward(progress: progress) { (sink) async throws(ForwardingError) -> JSONObject in
-            try await target.create(payload: payload, apiVersion: apiVersion, progress: sink)
-        }
-        let number = result["number"]?.stringValue.map { " \($0)" } ?? ""
-        progress.end("created\(number)")
-        return answer(result, target: target)
-    }
-
-    static func handleUpdate(_ context: RequestContext, target: any InteractionTarget) async throws -> JSONValue {
+    /// One path for both methods: params, validation (nothing invalid is sent), the forward, progress.
+    static func handle(_ context: RequestContext, _ operation: Operation, target: any InteractionTarget) async throws -> JSONValue {
+        let method = name(of: operation)
         let parameters = context.parameters
-        try parameters.rejectUnknown(allowed: ["interactionSysId", "payload", "apiVersion", "workDoneToken"])
-        let sysId = try parameters.requireString("interactionSysId")
-        guard SysID.isValid(sysId) else {
-            throw ResponseError.invalidParams(
-                "\(update): params.interactionSysId must be 32 hexadecimal characters (a sys_id); it becomes part of the URL")
+        var allowed: Set<String> = ["payload", "apiVersion", "workDoneToken"]
+        if operation == .update { allowed.insert("interactionSysId") }
+        try parameters.rejectUnknown(allowed: allowed)
+        var sysId: String?
+        if operation == .update {
+            let text = try parameters.requireString("interactionSysId")
+            guard SysID.isValid(text) else {
+                throw ResponseError.invalidParams(
+                    "\(method): params.interactionSysId must be 32 hexadecimal characters (a sys_id); it becomes part of the URL")
+            }
+            sysId = text
         }
         let payload = try parameters.require("payload", .object)
         let apiVersion = try APIVersionParam.read(parameters)
         let progress = try WorkDoneProgress(token: TokenParam.read(parameters), context: context)
-        progress.begin(title: "Updating voice interaction", message: "validating")
+        progress.begin(title: operation == .create ? "Creating voice interaction" : "Updating voice interaction", message: "validating")
         defer { progress.end() }
 
-        try ensureValid(Validator.validate(payload, operation: .update, interactionSysId: sysId), method: update, progress: progress)
+        try ensureValid(Validator.validate(payload, operation: operation, interactionSysId: sysId), method: method, progress: progress)
         let result = try await forward(progress: progress) { (sink) async throws(ForwardingError) -> JSONObject in
-            try await target.update(sysId: sysId, payload: payload, apiVersion: apiVersion, progress: sink)
+            if let sysId {
+                return try await target.update(sysId: sysId, payload: payload, apiVersion: apiVersion, progress: sink)
+            }
+            return try await target.create(payload: payload, apiVersion: apiVersion, progress: sink)
         }
-        progress.end("updated")
+        if operation == .create {
+            progress.end("created" + (result["number"]?.stringValue.map { " \($0)" } ?? ""))
+        } else {
+            progress.end("updated")
+        }
         return answer(result, target: target)
     }
 

@@ -31,12 +31,11 @@ public final class OpenFrameService: Sendable {
     public func install(on server: Server) {
         let box = self.box
         server.register(ValidateMethod.name, ValidateMethod.handle)
-        server.register(ForwardMethods.create, async: { context in
-            try await ForwardMethods.handleCreate(context, target: box.target)
-        })
-        server.register(ForwardMethods.update, async: { context in
-            try await ForwardMethods.handleUpdate(context, target: box.target)
-        })
+        for operation in Operation.allCases {
+            server.register(ForwardMethods.name(of: operation), async: { context in
+                try await ForwardMethods.handle(context, operation, target: box.target)
+            })
+        }
         let methods = self.methods
         let settings = self.settings
         let log = self.log
