@@ -248,3 +248,29 @@ final class LockedBox<T: Sendable>: @unchecked Sendable {
         set { lock.withLock { _value = newValue } }
     }
 }
+
+struct InFlightLimitTests {
+    @Test func theReaderWaitsWhenTooManyRequestsAreInFlight() async throws {
+        let output = CollectingOutput()
+        var configuration = Server.Configuration()
+        configuration.maxInFlight = 2
+        let server = Server(output: output, configuration: configuration)
+        let gate = LockedBox(false)
+        server.register("gated", async: { _ in
+            while !gate.value { try await Task.sleep(nanoseconds: 1_000_000) }
+            return "done"
+        })
+        let readerDone = LockedBox(false)
+        Thread.detachNewThread {
+            for id in 1...3 { server.receive(frame: Array(#"{"jsonrpc":"2.0","id":\#(id),"method":"gated"}"#.utf8)) }
+            readerDone.value = true
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        #expect(!readerDone.value, "the third request waits for room")
+        #expect(server.inFlightCount == 2)
+        gate.value = true
+        let answers = await output.wait(for: 3)
+        #expect(answers.count == 3)
+        #expect(readerDone.value)
+    }
+}

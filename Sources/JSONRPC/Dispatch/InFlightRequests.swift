@@ -84,11 +84,18 @@ final class InFlightRequests: @unchecked Sendable {
         guard count > 0 else { return }
         condition.withLock {
             outstanding -= count
-            if outstanding == 0 { condition.broadcast() }
+            condition.broadcast()
         }
     }
 
     var count: Int { condition.withLock { entries.count } }
+
+    /// Blocks (the reader thread) while `limit` or more requests are outstanding.
+    func waitForRoom(below limit: Int) {
+        condition.lock()
+        while outstanding >= limit { condition.wait() }
+        condition.unlock()
+    }
 
     /// Blocks until every request registered so far has had its answer handed to the output.
     func waitUntilAnswered() {

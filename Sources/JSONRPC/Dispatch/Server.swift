@@ -16,6 +16,9 @@ public final class Server: @unchecked Sendable {
         public var maxDepth: Int = JSONParser.defaultMaxDepth
         /// Synchronous handlers of frames up to this size run on the reader thread.
         public var inlineFrameLimit: Int = 64 * 1024
+        /// Requests served off the reader thread at once; past it the reader waits before reading on,
+        /// so a host that pipelines faster than the instance answers holds the queue, not our memory.
+        public var maxInFlight: Int = 1024
 
         public init() {}
     }
@@ -144,11 +147,13 @@ public final class Server: @unchecked Sendable {
         case .sync(let body) where request.frameBytes <= configuration.inlineFrameLimit:
             reply.send(Self.run(body, context))
         case .sync(let body):
+            inFlight.waitForRoom(below: configuration.maxInFlight)
             let serial = inFlight.add(request.id, reply: reply)
             DispatchQueue.global().async { [inFlight] in
                 inFlight.answer(serial, with: Self.run(body, context))
             }
         case .async(let body):
+            inFlight.waitForRoom(below: configuration.maxInFlight)
             let serial = inFlight.add(request.id, reply: reply)
             let task = Task { [inFlight] in
                 let result: Result<JSONValue, ResponseError>
