@@ -1,6 +1,9 @@
 import FuzzSupport
 import JSON
 
+// libFuzzer options for fuzz/run (paths relative to fuzz/); fuzz/replay uses none of them.
+// fuzz-options: -dict=json.dict -max_len=4096
+
 // Fuzz target: the JSON parser (Sources/JSON), the first thing every untrusted frame meets.
 //
 // The whole input is one JSON text (corpus files are plain documents). Properties:
