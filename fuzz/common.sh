@@ -51,7 +51,8 @@ fuzz_build() {
   # One build per product: SwiftPM takes a single --product.
   for target in "$@"; do
     swift build --package-path "$FUZZ_DIR" --scratch-path "$scratch" -c release \
-      --sanitize=fuzzer "${extra[@]}" --product "fuzz-$target" >&2 || return 1
+      --sanitize=fuzzer "${extra[@]}" --product "fuzz-$target" >&2 \
+      || { echo "fuzz: building fuzz-$target failed (a new target must be listed in fuzzTargets in fuzz/Package.swift)" >&2; return 1; }
   done
   FUZZ_BIN="$scratch/release"
 }
