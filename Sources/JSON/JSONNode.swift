@@ -41,11 +41,13 @@ public struct JSONNode: Sendable {
     public var intValue: Int? { numberValue?.intValue }
     public var doubleValue: Double? { numberValue?.doubleValue }
 
-    /// True when this string node's value equals `text`, without allocating for the common case.
+    /// True when this string node's value is `text`, code unit for code unit, without allocating
+    /// for the common case.
     public func stringEquals(_ text: String) -> Bool {
         let n = node
         guard n.kind == .string else { return false }
-        if n.escaped { return stringValue == text }
+        // Code units, not String's == (canonical equivalence, under which "\u{212A}" == "K").
+        if n.escaped { return stringValue!.utf8.elementsEqual(text.utf8) }
         let start = Int(n.start) + 1, end = Int(n.end) - 1
         var text = text
         return text.withUTF8 { utf8 in

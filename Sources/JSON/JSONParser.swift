@@ -374,9 +374,10 @@ private struct Scanner {
                 }
             }
         } else {
-            var seen: [String: Int] = [:]
+            // Keyed by code units: a String key would compare by canonical equivalence.
+            var seen: [[UInt8]: Int] = [:]
             for key in keys {
-                let text = keyText(key)
+                let text = Array(keyText(key).utf8)
                 if let first = seen[text] { duplicates.append((object, first, key)) } else { seen[text] = key }
             }
         }
@@ -391,7 +392,8 @@ private struct Scanner {
 
     func sameKey(_ a: Int, _ b: Int) -> Bool {
         let x = nodes[a], y = nodes[b]
-        if x.escaped || y.escaped { return keyText(a) == keyText(b) }
+        // Code units, as RFC 8259 §8.3 compares names; String's == is canonical equivalence.
+        if x.escaped || y.escaped { return keyText(a).utf8.elementsEqual(keyText(b).utf8) }
         guard x.end - x.start == y.end - y.start else { return false }
         var i = Int(x.start), j = Int(y.start)
         while i < Int(x.end) {

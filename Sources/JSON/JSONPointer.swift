@@ -5,12 +5,31 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible, Expressi
     public init(_ tokens: [String] = []) { self.tokens = tokens }
 
     /// Parses the `/a/b~1c` form; nil when it does not start with `/` (the empty string is the root).
+    /// Works on UTF-8 bytes: a pointer is a sequence of code points (RFC 6901), while String's
+    /// Character view glues a combining mark onto the `/` or `~` before it.
     public init?(parsing text: String) {
-        if text.isEmpty { tokens = []; return }
-        guard text.hasPrefix("/") else { return nil }
-        tokens = text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-            String($0).replacing("~1", with: "/").replacing("~0", with: "~")
+        let utf8 = Array(text.utf8)
+        if utf8.isEmpty { tokens = []; return }
+        guard utf8[0] == UInt8(ascii: "/") else { return nil }
+        tokens = utf8[1...].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map(Self.unescape)
+    }
+
+    /// `~1` is `/` and `~0` is `~`, in one left-to-right pass (RFC 6901's order: `~01` is `~1`).
+    private static func unescape(_ token: ArraySlice<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(token.count)
+        var i = token.startIndex
+        while i < token.endIndex {
+            if token[i] == UInt8(ascii: "~"), i + 1 < token.endIndex,
+               token[i + 1] == UInt8(ascii: "0") || token[i + 1] == UInt8(ascii: "1") {
+                out.append(token[i + 1] == UInt8(ascii: "0") ? UInt8(ascii: "~") : UInt8(ascii: "/"))
+                i += 2
+            } else {
+                out.append(token[i])
+                i += 1
+            }
         }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public init(stringLiteral value: String) { self = JSONPointer(parsing: value) ?? JSONPointer() }
@@ -20,17 +39,20 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible, Expressi
     public static func / (lhs: JSONPointer, rhs: String) -> JSONPointer { lhs.appending(rhs) }
     public static func / (lhs: JSONPointer, rhs: Int) -> JSONPointer { lhs.appending(rhs) }
 
+    /// Escapes byte-wise, for the same reason as `init?(parsing:)`.
     public var description: String {
-        var text = ""
+        var text: [UInt8] = []
         for token in tokens {
-            text.append("/")
-            if token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) {
-                text.append(token.replacing("~", with: "~0").replacing("/", with: "~1"))
-            } else {
-                text.append(token)
+            text.append(UInt8(ascii: "/"))
+            for byte in token.utf8 {
+                switch byte {
+                case UInt8(ascii: "~"): text += [UInt8(ascii: "~"), UInt8(ascii: "0")]
+                case UInt8(ascii: "/"): text += [UInt8(ascii: "~"), UInt8(ascii: "1")]
+                default: text.append(byte)
+                }
             }
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

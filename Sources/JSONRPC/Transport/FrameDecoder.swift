@@ -166,7 +166,9 @@ public struct FrameDecoder: Sendable {
                 }
             }
         case .skipLine(let size):
-            events.append(.error(tooLarge(size: size + available, offset: skipOffset, unit: "line")))
+            // A trailing CR is not part of the line, as in the `.line` case above.
+            let trailingCR = available > 0 && buffer[buffer.count - 1] == .cr ? 1 : 0
+            events.append(.error(tooLarge(size: size + available - trailingCR, offset: skipOffset, unit: "line")))
         }
         bufferOffset += buffer.count
         buffer = []
@@ -413,9 +415,8 @@ public struct FrameDecoder: Sendable {
             let available = end - start
             // One extra byte for a possible trailing CR, which is not part of the message.
             if available > maxMessageBytes + 1 {
-                state = .skipLine(size: available)
                 skipOffset = position(start)
-                readIndex = end
+                state = .skipLine(size: skipLineBytes(from: start, to: end))
                 lineScanned = 0
                 return .needMore
             }
@@ -437,8 +438,7 @@ public struct FrameDecoder: Sendable {
         let start = readIndex
         let end = buffer.count
         guard let newline = buffer.withUnsafeBufferPointer({ Self.findByte(.lf, in: $0, from: start) }) else {
-            state = .skipLine(size: size + (end - start))
-            readIndex = end
+            state = .skipLine(size: size + skipLineBytes(from: start, to: end))
             return .needMore
         }
         var total = size + (newline - start)
@@ -446,6 +446,15 @@ public struct FrameDecoder: Sendable {
         readIndex = newline + 1
         state = .line
         return .event(.error(tooLarge(size: total, offset: skipOffset, unit: "line")))
+    }
+
+    /// Drops the bytes of an over-long line up to `end`, except a final CR: it stays buffered so
+    /// that, if a LF follows in the next read, it is seen as part of the line break (as when the
+    /// line arrives in one piece), not counted in the line's size. Returns the bytes dropped.
+    private mutating func skipLineBytes(from start: Int, to end: Int) -> Int {
+        let keep = end > start && buffer[end - 1] == .cr ? 1 : 0
+        readIndex = end - keep
+        return end - keep - start
     }
 
     private func tooLarge(size: Int, offset: Int, unit: String) -> FramingError {
