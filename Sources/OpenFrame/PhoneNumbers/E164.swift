@@ -203,7 +203,7 @@ public enum E164 {
             }
             return .impossible(
                 countryCode: entry.code,
-                reason: "\(entry.nameInSentence) (+\(entry.code)) uses \(entry.lengths.phrase) national numbers;"
+                reason: "\(entry.nameInSentence) (+\(entry.code)) uses \(entry.lengthsPhrase) national numbers;"
                     + " this one has \(nationalLength)")
         case .unassigned(let entry):
             return .impossible(

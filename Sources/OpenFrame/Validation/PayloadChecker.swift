@@ -187,17 +187,18 @@ struct PayloadChecker {
         if case .valid = result { return }
         let node = node(index)
         let text = node.stringValue ?? ""
+        let path = path(trail)
         switch result {
         case .valid:
             break
         case .impossible(_, let reason):
             report(
                 .impossiblePhoneNumber,
-                "\(DisplayName.of(path(trail))) \(quoted(text)) has the E.164 shape but cannot be a real number: "
+                "\(DisplayName.of(path)) \(quoted(text)) has the E.164 shape but cannot be a real number: "
                     + "\(clause(reason)).",
-                path: path(trail), span: node.span)
+                path: path, span: node.span)
         case .invalid(let reason, let suggestion):
-            var message = "\(DisplayName.of(path(trail))) \(quoted(text)) is not an E.164 phone number "
+            var message = "\(DisplayName.of(path)) \(quoted(text)) is not an E.164 phone number "
                 + "(+, country code and number, digits only, e.g. +14089965744): \(clause(reason))"
             var fix: DiagnosticFix?
             if let suggestion {
@@ -206,7 +207,7 @@ struct PayloadChecker {
             } else {
                 message += "."
             }
-            report(.invalidPhoneNumber, message, path: path(trail), span: node.span, fix: fix)
+            report(.invalidPhoneNumber, message, path: path, span: node.span, fix: fix)
         }
     }
 
