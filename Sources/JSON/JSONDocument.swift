@@ -44,13 +44,13 @@ public struct JSONDocument: Sendable {
     /// A tape entry. Containers are followed by their children (objects: key, value, key, value…);
     /// `next` is the index just past the subtree, so siblings are one hop apart.
     @usableFromInline struct Node: Sendable {
-        var start: UInt32
-        var end: UInt32
-        var next: UInt32
-        var count: UInt32
-        var kind: JSONKind
+        @usableFromInline var start: UInt32
+        @usableFromInline var end: UInt32
+        @usableFromInline var next: UInt32
+        @usableFromInline var count: UInt32
+        @usableFromInline var kind: JSONKind
         /// Strings: the literal holds a backslash escape, so its bytes are not its value.
-        var escaped: Bool
+        @usableFromInline var escaped: Bool
     }
 }
 

@@ -261,6 +261,18 @@ private struct Scanner {
         i += 1
         var escaped = false
         while true {
+            // Eight bytes at a time (SWAR) while they are plain ASCII: most strings are.
+            if let base = p.baseAddress {
+                while i &+ 8 <= n {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                    let special = Self.specialBytes(word)
+                    if special != 0 {
+                        i &+= special.trailingZeroBitCount >> 3
+                        break
+                    }
+                    i &+= 8
+                }
+            }
             while i < n {
                 let c = p[i]
                 if c >= 0x20 && c != 0x22 && c != 0x5C && c < 0x80 { i += 1 } else { break }
@@ -280,6 +292,19 @@ private struct Scanner {
                 try scanUTF8()
             }
         }
+    }
+
+    /// The high bit of each byte of `word` that is '"', '\\', below 0x20 or at least 0x80. Borrows
+    /// can mark bytes after the first such byte, never before it, so the lowest bit is exact.
+    @inline(__always) static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- ones &* 0x20) & ~word
+        return (zeroQuote | zeroBackslash | control | word) & high
     }
 
     mutating func scanEscape() throws(JSONParseError) {

@@ -11,6 +11,24 @@ struct JSONParserTests {
         }
     }
 
+    /// Strings are scanned 8 bytes at a time: every special byte must be found at every offset
+    /// within and across those words, with its own outcome (end, escape, UTF-8 check, error).
+    @Test func stringScanFindsSpecialBytesAtEveryOffset() throws {
+        for offset in 0..<20 {
+            let pad = String(repeating: "a", count: offset)
+            let tail = String(repeating: "b", count: 11)
+            #expect(try JSONParser.parse("\"\(pad)\"").root.stringValue == pad)
+            #expect(try JSONParser.parse("\"\(pad)\\n\(tail)\"").root.stringValue == pad + "\n" + tail)
+            #expect(try JSONParser.parse("\"\(pad)é\(tail)\"").root.stringValue == pad + "é" + tail)
+            #expect(try JSONParser.parse("\"\(pad)\u{7F}\(tail)\"").root.stringValue == pad + "\u{7F}" + tail)
+            #expect(error("\"\(pad)\u{1F}\(tail)\"")?.offset == 1 + offset)
+            #expect(error("\"\(pad)\u{0}\(tail)\"")?.offset == 1 + offset)
+            let invalid = Array("\"\(pad)".utf8) + [0xFF] + Array("\(tail)\"".utf8)
+            #expect(throws: JSONParseError.self) { try JSONParser.parse(invalid) }
+            #expect(error("\"\(pad)")?.reason.contains("unterminated") == true)
+        }
+    }
+
     @Test func spansCoverEachValue() throws {
         let text = #"{"a": [1, "x\"y", true], "b": {"c": null}}"#
         let root = try JSONParser.parse(text).root

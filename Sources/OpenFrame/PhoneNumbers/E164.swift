@@ -57,6 +57,9 @@ public enum E164 {
     private static let plus = UInt8(ascii: "+")
     private static let zero = UInt8(ascii: "0")
 
+    /// The check on UTF-8 bytes, for callers that have them in place (the validator).
+    static func check(utf8 bytes: UnsafeBufferPointer<UInt8>) -> E164Check { check(bytes: bytes) }
+
     private static func check(bytes: UnsafeBufferPointer<UInt8>) -> E164Check {
         if bytes.isEmpty { return .invalid(reason: "the phone number is empty", suggestion: nil) }
 
@@ -200,7 +203,7 @@ public enum E164 {
             }
             return .impossible(
                 countryCode: entry.code,
-                reason: "\(entry.nameInSentence) (+\(entry.code)) uses \(entry.lengths.phrase) national numbers;"
+                reason: "\(entry.nameInSentence) (+\(entry.code)) uses \(entry.lengthsPhrase) national numbers;"
                     + " this one has \(nationalLength)")
         case .unassigned(let entry):
             return .impossible(

@@ -44,6 +44,8 @@ public final class MemberSpec: Sendable {
 
     /// Bit per `Operation`, so the per-request required check does no hashing.
     let requiredMask: UInt8
+    /// The UTF-8 of each child's name, so the validator matches keys without touching `String`s.
+    let childNameBytes: [[UInt8]]
 
     public init(
         _ name: String, _ type: ValueType, requiredFor: Set<Operation> = [], summary: String,
@@ -61,6 +63,7 @@ public final class MemberSpec: Sendable {
         self.children = children
         self.element = element
         requiredMask = requiredFor.reduce(0) { $0 | Self.bit($1) }
+        childNameBytes = children.map { Array($0.name.utf8) }
     }
 
     public func isRequired(for operation: Operation) -> Bool { requiredMask & Self.bit(operation) != 0 }

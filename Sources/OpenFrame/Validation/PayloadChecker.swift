@@ -7,16 +7,26 @@ import JSON
 /// Runs on every request, so the clean path builds no strings: keys are compared in place,
 /// the place in the payload is a `Trail` turned into a pointer only for a diagnostic, and
 /// messages are built only for diagnostics.
+///
+/// Nodes are tape indices read through a borrowed `JSONTape`, not `JSONNode`s: copying a node
+/// retains the document, and the walk copies nodes at every member. A `JSONNode` is made only
+/// for a diagnostic.
 struct PayloadChecker {
     let operation: Operation
-    /// The text every node's span refers to, borrowed for the walk.
-    let bytes: UnsafeBufferPointer<UInt8>
+    let document: JSONDocument
+    /// The document's tape, borrowed for the walk.
+    let tape: JSONTape
+    /// The text every node's span refers to.
+    var bytes: UnsafeBufferPointer<UInt8> { tape.bytes }
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(operation: Operation, bytes: UnsafeBufferPointer<UInt8>) {
+    init(operation: Operation, document: JSONDocument, tape: JSONTape) {
         self.operation = operation
-        self.bytes = bytes
+        self.document = document
+        self.tape = tape
     }
+
+    private func node(_ index: Int) -> JSONNode { document.node(at: index) }
 
     private func path(_ trail: Trail) -> JSONPointer { trail.pointer(in: bytes) }
 
@@ -50,23 +60,26 @@ struct PayloadChecker {
 
     /// `keySpan` is the key of the member holding `node`, if it has one: where a missing
     /// member of `node` is reported.
-    mutating func check(_ node: JSONNode, as spec: MemberSpec, keySpan: SourceSpan?, at trail: Trail) {
+    mutating func check(_ node: Int, as spec: MemberSpec, keySpan: SourceSpan?, at trail: Trail) {
+        let kind = tape.kind(node)
         switch spec.type {
         case .object:
-            guard node.kind == .object else { return wrongType(node, spec, at: trail) }
+            guard kind == .object else { return wrongType(node, spec, at: trail) }
             checkMembers(of: node, spec, keySpan: keySpan, at: trail)
         case .scalarMap:
-            guard node.kind == .object else { return wrongType(node, spec, at: trail) }
+            guard kind == .object else { return wrongType(node, spec, at: trail) }
             checkFields(of: node, spec, at: trail)
         case .array:
-            guard node.kind == .array else { return wrongType(node, spec, at: trail) }
+            guard kind == .array else { return wrongType(node, spec, at: trail) }
             guard let element = spec.element else { return }
-            for (index, item) in node.elements.enumerated() {
+            var item = tape.firstChild(node)
+            for index in 0..<tape.count(node) {
                 check(item, as: element, keySpan: nil, at: trail.index(index))
+                item = tape.next(item)
             }
-            if spec === PayloadSchema.relatedRecords, node.count > 1 { checkDuplicateRecords(node, at: trail) }
+            if spec === PayloadSchema.relatedRecords, tape.count(node) > 1 { checkDuplicateRecords(node, at: trail) }
         case .string:
-            guard node.kind == .string else { return wrongType(node, spec, at: trail) }
+            guard kind == .string else { return wrongType(node, spec, at: trail) }
             checkString(node, spec, at: trail)
         case .scalar:
             guard isScalar(node) else { return nonScalar(node, at: trail) }
@@ -75,21 +88,24 @@ struct PayloadChecker {
     }
 
     /// A closed object: every name must be in the schema; required ones must be present.
-    private mutating func checkMembers(of node: JSONNode, _ spec: MemberSpec, keySpan: SourceSpan?, at trail: Trail) {
+    private mutating func checkMembers(of node: Int, _ spec: MemberSpec, keySpan: SourceSpan?, at trail: Trail) {
         var present: UInt64 = 0
         var known = 0
-        for member in node.members {
-            let key = member.keyNode.span
-            if let index = childIndex(spec, member.keyNode) {
+        let children = spec.children
+        var keyNode = tape.firstChild(node)
+        for _ in 0..<tape.count(node) {
+            let key = tape.span(keyNode)
+            if let index = childIndex(spec, keyNode) {
                 present |= 1 << UInt64(index)
                 known += 1
-                check(member.value, as: spec.children[index], keySpan: key, at: trail.key(key))
+                check(keyNode + 1, as: children[index], keySpan: key, at: trail.key(key))
             } else {
-                unknownMember(member.keyNode, in: spec, at: trail)
+                unknownMember(keyNode, in: spec, at: trail)
             }
+            keyNode = tape.next(keyNode + 1)
         }
         var missing = false
-        for (index, child) in spec.children.enumerated()
+        for (index, child) in children.enumerated()
         where present & (1 << UInt64(index)) == 0 && child.isRequired(for: operation) {
             missing = true
             missingMember(child, in: node, keySpan: keySpan, at: trail)
@@ -99,43 +115,45 @@ struct PayloadChecker {
             report(
                 emptyCode(spec),
                 "\(DisplayName.of(path(trail))) has no parameter; the API requires at least one of "
-                    + "\(orList(spec.children.map(\.name))).",
-                path: path(trail), span: node.span)
+                    + "\(orList(children.map(\.name))).",
+                path: path(trail), span: tape.span(node))
         }
     }
 
     /// An open object of name → scalar: record fields, context variables.
-    private mutating func checkFields(of node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
-        if spec.nonEmpty, node.count == 0 {
+    private mutating func checkFields(of node: Int, _ spec: MemberSpec, at trail: Trail) {
+        if spec.nonEmpty, tape.count(node) == 0 {
             return report(
                 emptyCode(spec),
                 "\(DisplayName.of(path(trail))) has no fields; a phone log needs at least one field of the Phone Log "
                     + "[sn_open_frame_phone_log] table, such as call_id or start_time.",
-                path: path(trail), span: node.span)
+                path: path(trail), span: tape.span(node))
         }
         let columnNames = spec.keyFormat == .columnName
-        for member in node.members {
-            let key = member.keyNode.span
-            if columnNames { checkColumnName(member.keyNode, at: trail.key(key)) }
-            if let index = childIndex(spec, member.keyNode) {
-                check(member.value, as: spec.children[index], keySpan: key, at: trail.key(key))
-            } else if !isScalar(member.value) {
-                nonScalar(member.value, at: trail.key(key))
+        let children = spec.children
+        var keyNode = tape.firstChild(node)
+        for _ in 0..<tape.count(node) {
+            let key = tape.span(keyNode)
+            let value = keyNode + 1
+            if columnNames { checkColumnName(keyNode, at: trail.key(key)) }
+            if !children.isEmpty, let index = childIndex(spec, keyNode) {
+                check(value, as: children[index], keySpan: key, at: trail.key(key))
+            } else if !isScalar(value) {
+                nonScalar(value, at: trail.key(key))
             }
+            keyNode = tape.next(value)
         }
     }
 
-    private func childIndex(_ spec: MemberSpec, _ key: JSONNode) -> Int? {
-        let span = key.span
-        let content = UnsafeBufferPointer(rebasing: bytes[(span.start + 1)..<(span.end - 1)])
-        let children = spec.children
-        for index in children.indices {
-            var name = children[index].name
+    private func childIndex(_ spec: MemberSpec, _ key: Int) -> Int? {
+        let content = tape.literalContent(key)
+        let names = spec.childNameBytes
+        for index in names.indices {
             // Schema names are ASCII without escapes: equal bytes, or (rarely) an escaped literal
             // that decodes to them, which is necessarily longer.
-            let equal = name.withUTF8 { name in
+            let equal = names[index].withUnsafeBufferPointer { name in
                 if content.count == name.count { return sameBytes(content, name) }
-                return content.count > name.count && content.contains(UInt8(ascii: "\\")) && key.stringEquals(children[index].name)
+                return content.count > name.count && tape.isEscaped(key) && node(key).stringEquals(spec.children[index].name)
             }
             if equal { return index }
         }
@@ -148,13 +166,13 @@ struct PayloadChecker {
 
     // MARK: strings and formats
 
-    private mutating func checkString(_ node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
-        if spec.nonEmpty, node.span.end - node.span.start == 2 {
+    private mutating func checkString(_ node: Int, _ spec: MemberSpec, at trail: Trail) {
+        if spec.nonEmpty, tape.span(node).end - tape.span(node).start == 2 {
             return report(
                 .emptyString,
                 "\(DisplayName.of(path(trail))) is empty; expected a non-empty string, since an empty \(spec.name) "
                     + "identifies nothing.",
-                path: path(trail), span: node.span)
+                path: path(trail), span: tape.span(node))
         }
         switch spec.format {
         case .e164: checkPhoneNumber(node, at: trail)
@@ -164,19 +182,23 @@ struct PayloadChecker {
         }
     }
 
-    private mutating func checkPhoneNumber(_ node: JSONNode, at trail: Trail) {
+    private mutating func checkPhoneNumber(_ index: Int, at trail: Trail) {
+        let result = withContent(index) { E164.check(utf8: $0) }
+        if case .valid = result { return }
+        let node = node(index)
         let text = node.stringValue ?? ""
-        switch E164.check(text) {
+        let path = path(trail)
+        switch result {
         case .valid:
             break
         case .impossible(_, let reason):
             report(
                 .impossiblePhoneNumber,
-                "\(DisplayName.of(path(trail))) \(quoted(text)) has the E.164 shape but cannot be a real number: "
+                "\(DisplayName.of(path)) \(quoted(text)) has the E.164 shape but cannot be a real number: "
                     + "\(clause(reason)).",
-                path: path(trail), span: node.span)
+                path: path, span: node.span)
         case .invalid(let reason, let suggestion):
-            var message = "\(DisplayName.of(path(trail))) \(quoted(text)) is not an E.164 phone number "
+            var message = "\(DisplayName.of(path)) \(quoted(text)) is not an E.164 phone number "
                 + "(+, country code and number, digits only, e.g. +14089965744): \(clause(reason))"
             var fix: DiagnosticFix?
             if let suggestion {
@@ -185,12 +207,13 @@ struct PayloadChecker {
             } else {
                 message += "."
             }
-            report(.invalidPhoneNumber, message, path: path(trail), span: node.span, fix: fix)
+            report(.invalidPhoneNumber, message, path: path, span: node.span, fix: fix)
         }
     }
 
-    private mutating func checkTableName(_ node: JSONNode, at trail: Trail) {
-        guard !withContent(node, { ColumnName.isValid($0) }) else { return }
+    private mutating func checkTableName(_ index: Int, at trail: Trail) {
+        guard !withContent(index, { ColumnName.isValid($0) }) else { return }
+        let node = node(index)
         let name = node.stringValue ?? ""
         let suggestion = ColumnName.suggestion(for: name)
         report(
@@ -201,8 +224,9 @@ struct PayloadChecker {
             fix: suggestion.map { DiagnosticFix(title: "Use \($0)", edit: .replaceValue(.string($0))) })
     }
 
-    private mutating func checkDocumentId(_ node: JSONNode, at trail: Trail) {
-        guard !withContent(node, { SysID.isValid($0) }) else { return }
+    private mutating func checkDocumentId(_ index: Int, at trail: Trail) {
+        guard !withContent(index, { SysID.isValid($0) }) else { return }
+        let node = node(index)
         report(
             .unusualDocumentId,
             "\(DisplayName.of(path(trail))) \(quoted(node.stringValue ?? "")) is not a sys_id (32 hexadecimal "
@@ -210,8 +234,9 @@ struct PayloadChecker {
             path: path(trail), span: node.span)
     }
 
-    private mutating func checkColumnName(_ key: JSONNode, at trail: Trail) {
-        guard !withContent(key, { ColumnName.isValid($0) }) else { return }
+    private mutating func checkColumnName(_ index: Int, at trail: Trail) {
+        guard !withContent(index, { ColumnName.isValid($0) }) else { return }
+        let key = node(index)
         let name = key.stringValue ?? ""
         let suggestion = ColumnName.suggestion(for: name)
         let owner = DisplayName.of(JSONPointer(path(trail).tokens.dropLast()))
@@ -223,9 +248,11 @@ struct PayloadChecker {
             fix: suggestion.map { DiagnosticFix(title: "Rename to \($0)", edit: .renameKey($0)) })
     }
 
-    private mutating func checkDateTime(_ node: JSONNode, at trail: Trail) {
-        if node.kind == .null { return }
-        if node.kind == .string, withContent(node, { PlatformDateTime.isValid($0) }) { return }
+    private mutating func checkDateTime(_ index: Int, at trail: Trail) {
+        let kind = tape.kind(index)
+        if kind == .null { return }
+        if kind == .string, withContent(index, { PlatformDateTime.isValid($0) }) { return }
+        let node = node(index)
         let name = DisplayName.of(path(trail))
         let form = "the platform's yyyy-MM-dd HH:mm:ss"
         guard node.kind == .string, let text = node.stringValue else {
@@ -256,13 +283,15 @@ struct PayloadChecker {
 
     // MARK: structural problems
 
-    private mutating func wrongType(_ node: JSONNode, _ spec: MemberSpec, at trail: Trail) {
+    private mutating func wrongType(_ index: Int, _ spec: MemberSpec, at trail: Trail) {
+        let node = node(index)
         report(
             .wrongType, "\(DisplayName.capitalized(path(trail))) must be \(expected(spec)); found \(node.kind).",
             path: path(trail), span: node.span)
     }
 
-    private mutating func nonScalar(_ node: JSONNode, at trail: Trail) {
+    private mutating func nonScalar(_ index: Int, at trail: Trail) {
+        let node = node(index)
         report(
             .nonScalarValue,
             "\(DisplayName.of(path(trail))) must be a string, number, boolean or null, the values a field holds; "
@@ -270,7 +299,8 @@ struct PayloadChecker {
             path: path(trail), span: node.span)
     }
 
-    private mutating func missingMember(_ child: MemberSpec, in node: JSONNode, keySpan: SourceSpan?, at trail: Trail) {
+    private mutating func missingMember(_ child: MemberSpec, in index: Int, keySpan: SourceSpan?, at trail: Trail) {
+        let node = node(index)
         let memberPath = path(trail) / child.name
         let when = child.requiredFor.count == Operation.allCases.count
             ? "" : " to \(operation.rawValue) a voice interaction"
@@ -281,7 +311,8 @@ struct PayloadChecker {
             span: keySpan ?? SourceSpan(start: node.span.start, end: node.span.start + 1))
     }
 
-    private mutating func unknownMember(_ keyNode: JSONNode, in spec: MemberSpec, at trail: Trail) {
+    private mutating func unknownMember(_ index: Int, in spec: MemberSpec, at trail: Trail) {
+        let keyNode = node(index)
         let key = keyNode.stringValue ?? ""
         let place = spec === PayloadSchema.root ? "at the top level of the payload" : "in \(DisplayName.of(path(trail)))"
         let names = spec.children.map(\.name)
@@ -306,14 +337,22 @@ struct PayloadChecker {
     }
 
     /// The same record twice relates it once; the second entry is noise or a copy-paste slip.
-    private mutating func checkDuplicateRecords(_ array: JSONNode, at trail: Trail) {
+    private mutating func checkDuplicateRecords(_ array: Int, at trail: Trail) {
         var seen: [(index: Int, table: SourceSpan, id: SourceSpan)] = []
-        seen.reserveCapacity(array.count)
-        for (index, element) in array.elements.enumerated() {
+        seen.reserveCapacity(tape.count(array))
+        var element = tape.firstChild(array)
+        for index in 0..<tape.count(array) {
+            defer { element = tape.next(element) }
             var table: SourceSpan?, id: SourceSpan?
-            for member in element.members where member.value.kind == .string {
-                if member.keyNode.stringEquals("documentTable") { table = member.value.span }
-                if member.keyNode.stringEquals("documentId") { id = member.value.span }
+            if tape.kind(element) == .object {
+                var key = tape.firstChild(element)
+                for _ in 0..<tape.count(element) {
+                    if tape.kind(key + 1) == .string {
+                        if keyEquals(key, "documentTable") { table = tape.span(key + 1) }
+                        if keyEquals(key, "documentId") { id = tape.span(key + 1) }
+                    }
+                    key = tape.next(key + 1)
+                }
             }
             guard let table, let id else { continue }
             guard let first = seen.first(where: { sameString($0.table, table) && sameString($0.id, id) }) else {
@@ -324,8 +363,18 @@ struct PayloadChecker {
                 .duplicateRelatedRecord,
                 "\(DisplayName.of(path(trail.index(index)))) repeats \(DisplayName.of(path(trail.index(first.index)))) "
                     + "(\(decode(table)) \(decode(id))); a record is related once, so remove one of them.",
-                path: path(trail.index(index)), span: element.span)
+                path: path(trail.index(index)), span: tape.span(element))
         }
+    }
+
+    /// Whether the key literal at `key` means `name` (ASCII), compared in place unless it holds escapes.
+    private func keyEquals(_ key: Int, _ name: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        if !tape.isEscaped(key) {
+            let content = tape.literalContent(key)
+            return content.count == expected.count && sameBytes(content, expected)
+        }
+        return node(key).stringEquals(String(decoding: expected, as: UTF8.self))
     }
 
     // MARK: helpers
@@ -339,16 +388,16 @@ struct PayloadChecker {
         }
     }
 
-    private func isScalar(_ node: JSONNode) -> Bool {
-        let kind = node.kind
+    private func isScalar(_ node: Int) -> Bool {
+        let kind = tape.kind(node)
         return kind != .object && kind != .array
     }
 
     /// Runs `body` on a string node's content: the source bytes in place, or, when the literal
     /// holds escapes, its decoded UTF-8.
-    private func withContent<R>(_ node: JSONNode, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let raw = unescaped(node.span) { return body(raw) }
-        var decoded = node.stringValue ?? ""
+    private func withContent<R>(_ node: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if !tape.isEscaped(node) { return body(tape.literalContent(node)) }
+        var decoded = self.node(node).stringValue ?? ""
         return decoded.withUTF8(body)
     }
 

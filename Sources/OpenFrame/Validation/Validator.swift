@@ -8,10 +8,11 @@ public enum Validator {
     /// `requireSysId: false` is for front ends that check a payload document on its own (the CLI without
     /// `--sys-id`, the editor), where the sys_id is not known yet: a given one is still checked.
     public static func validate(_ payload: JSONNode, operation: Operation, interactionSysId: String?, requireSysId: Bool = true) -> ValidationReport {
-        var diagnostics = payload.document.bytes.withUnsafeBufferPointer { bytes in
-            var checker = PayloadChecker(operation: operation, bytes: bytes)
+        let document = payload.document
+        var diagnostics = document.withTape { tape in
+            var checker = PayloadChecker(operation: operation, document: document, tape: tape)
             checker.checkInteractionSysId(interactionSysId, required: requireSysId)
-            checker.check(payload, as: PayloadSchema.root, keySpan: nil, at: Trail())
+            checker.check(payload.tapeIndex, as: PayloadSchema.root, keySpan: nil, at: Trail())
             return checker.diagnostics
         }
         if payload.document.hasDuplicateKeys { diagnostics += duplicateKeys(in: payload) }

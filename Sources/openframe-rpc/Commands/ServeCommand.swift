@@ -134,11 +134,12 @@ enum ServeCommand {
                     }
                 }
             },
-            onEndOfInput: {
-                server.endOfInput()
-                channel.flush()
-                exit(0)
-            })
-        dispatchMain()
+            onEndOfInput: {})
+        // The main thread waits for the reader instead of parking in dispatchMain(): nothing here
+        // uses the main queue, and valgrind (bench/profile) cannot run a process parked there.
+        transport.waitForEndOfInput()
+        server.endOfInput()
+        channel.flush()
+        exit(0)
     }
 }
