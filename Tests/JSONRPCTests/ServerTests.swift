@@ -274,3 +274,25 @@ struct InFlightLimitTests {
         #expect(readerDone.value)
     }
 }
+
+struct ShutdownExitRaceTests {
+    @Test func exitRightBehindShutdownStillSendsTheShutdownAnswer() async throws {
+        let output = CollectingOutput()
+        let server = Server(output: output)
+        server.register("never", async: { _ in
+            try await Task.sleep(nanoseconds: 60_000_000_000)
+            return nil
+        })
+        let answersAtExit = LockedBox<Int?>(nil)
+        server.exitHandler = { _ in answersAtExit.value = output.count }
+        await offPool {
+            server.receive(frame: Array(#"{"jsonrpc":"2.0","id":1,"method":"never"}"#.utf8))
+            server.receive(frame: Array(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#.utf8))
+            server.receive(frame: Array(#"{"jsonrpc":"2.0","method":"exit"}"#.utf8))
+        }
+        #expect(answersAtExit.value == 2, "both answers were out before the process would exit")
+        let values = output.values
+        #expect(values.first { $0["id"] == 1 }?["error"]?["code"] == -32800)
+        #expect(values.first { $0["id"] == 2 }?["result"] == .null)
+    }
+}

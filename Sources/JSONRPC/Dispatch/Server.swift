@@ -195,6 +195,8 @@ public final class Server: @unchecked Sendable {
         case "exit":
             let code: Int32 = lock.withLock { state == .shutDown } ? 0 : 1
             inFlight.cancelAll { id in .cancelled("request \(id) cancelled: the server is exiting") }
+            // A shutdown answer still being prepared (it waits for the in-flight ones just answered) goes out first.
+            pendingAnswers.wait()
             exitHandler(code)
         case "initialized", "$/setTrace":
             break
