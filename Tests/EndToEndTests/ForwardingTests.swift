@@ -190,7 +190,7 @@ struct ForwardingTests {
         server.notify("$/cancelRequest", ["id": 1])
         let answer = try #require(await server.response(1))
         #expect(answer["error"]?["code"] == -32800)
-        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(Date().timeIntervalSince(started) < 4, "answered before the instance would have (5 s)")
         server.request(2, "openframe/validate", ["payload": Self.callerPayload])
         #expect(await server.response(2)?["result"]?["valid"] == true)
         #expect(server.received.filter { $0["id"] == 1 }.count == 1, "exactly one answer")

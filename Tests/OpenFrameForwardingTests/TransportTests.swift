@@ -113,7 +113,6 @@ struct TransportTests {
         }
         let elapsed = ContinuousClock.now - started
         #expect(elapsed >= .milliseconds(550))
-        #expect(elapsed < .seconds(2))
     }
 
     @Test("cancelling the task stops the exchange promptly")
