@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "OpenFrame", targets: ["OpenFrame"]),
         .library(name: "JSONRPC", targets: ["JSONRPC"]),
         .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "OpenFrameForwarding", targets: ["OpenFrameForwarding"]),
+        .library(name: "OpenFrameServer", targets: ["OpenFrameServer"]),
     ],
     targets: [
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
