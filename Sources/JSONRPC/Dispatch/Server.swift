@@ -195,7 +195,9 @@ public final class Server: @unchecked Sendable {
         case "exit":
             let code: Int32 = lock.withLock { state == .shutDown } ? 0 : 1
             inFlight.cancelAll { id in .cancelled("request \(id) cancelled: the server is exiting") }
-            // A shutdown answer still being prepared (it waits for the in-flight ones just answered) goes out first.
+            // An answer a handler took out of the table just before is still on its way to the
+            // output: wait for it (and for shutdown's), as end of input does, or exit loses it.
+            inFlight.waitUntilAnswered()
             pendingAnswers.wait()
             exitHandler(code)
         case "initialized", "$/setTrace":

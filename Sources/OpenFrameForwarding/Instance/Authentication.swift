@@ -60,11 +60,13 @@ public enum Authentication: Sendable, Equatable {
         }
     }
 
-    /// The secret strings this authentication holds (for scrubbing text that came from elsewhere).
+    /// The secret strings this authentication holds (for scrubbing text that came from elsewhere),
+    /// in every form they go on the wire: for Basic, also `base64(username:password)`, which an
+    /// instance or proxy echoing the `Authorization` header would quote.
     var secrets: [String] {
         switch self {
         case .none: []
-        case .basic(_, let password): [password]
+        case .basic(let username, let password): [password, Data("\(username):\(password)".utf8).base64EncodedString()]
         case .bearer(let token): [token]
         case .oauth(let settings): settings.secrets
         case .apiKey(let key): [key]
