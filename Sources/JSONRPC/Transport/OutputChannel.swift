@@ -34,6 +34,10 @@ public final class OutputChannel: @unchecked Sendable {
     /// While held, sends queue without waking the writer: the reader answers a whole input chunk,
     /// then wakes it once, instead of paying a thread wake-up per message.
     private var holds = 0
+    /// Threads inside `flush()`. While one waits, every send wakes the writer, hold or not:
+    /// the flusher may itself be the holder (the `exit` handler runs on the reader thread,
+    /// inside its hold), and a frame another thread sends meanwhile must still go out.
+    private var flushers = 0
     private var onClosed: (@Sendable () -> Void)?
     private var descriptorClosed = false
     private let closesFileDescriptor: Bool
@@ -103,7 +107,7 @@ public final class OutputChannel: @unchecked Sendable {
         let before = pending.count
         FrameEncoder.encode(bytes, framing: currentFraming ?? .lsp, into: &pending)
         queuedBytes += pending.count - before
-        if writerIdle && holds == 0 { workAvailable.signal() }
+        if writerIdle && (holds == 0 || flushers > 0) { workAvailable.signal() }
     }
 
     /// Defers waking the writer until the matching `release()`.
@@ -130,8 +134,10 @@ public final class OutputChannel: @unchecked Sendable {
     public func flush() {
         mutex.lock()
         // A flush overrides any hold: whoever flushes is about to wait for the bytes to leave.
+        flushers += 1
         if writerIdle && !pending.isEmpty { workAvailable.signal() }
         while queuedBytes > 0 && status != .failed && writerRunning { stateChanged.wait(mutex) }
+        flushers -= 1
         mutex.unlock()
     }
 
