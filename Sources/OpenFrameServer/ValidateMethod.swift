@@ -11,7 +11,13 @@ enum ValidateMethod {
     static let name = "openframe/validate"
     static let allowedParams: Set<String> = ["operation", "payload", "text", "interactionSysId", "positionEncoding"]
 
+    /// The result as a value (the same bytes `handleRaw` answers with, read back).
     static func handle(_ context: RequestContext) throws -> JSONValue {
+        try JSONParser.parse(try handleRaw(context)).root.value
+    }
+
+    /// The result written straight to JSON text; what the server registers.
+    static func handleRaw(_ context: RequestContext) throws -> [UInt8] {
         let parameters = context.parameters
         try parameters.rejectUnknown(allowed: allowedParams)
         let operation = try OperationParam.read(parameters, default: .create)
@@ -38,11 +44,14 @@ enum ValidateMethod {
         }
     }
 
-    static func result(_ report: ValidationReport, lineIndex: LineIndex?, encoding: PositionEncoding) -> JSONValue {
-        [
-            "valid": .bool(report.isValid),
-            "diagnostics": .array(report.diagnostics.map { $0.json(lineIndex: lineIndex, encoding: encoding) }),
-        ]
+    /// `{"valid":…,"diagnostics":[…]}`.
+    static func result(_ report: ValidationReport, lineIndex: LineIndex?, encoding: PositionEncoding) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + 256 * report.diagnostics.count)
+        out.append(contentsOf: report.isValid ? #"{"valid":true,"diagnostics":"#.utf8 : #"{"valid":false,"diagnostics":"#.utf8)
+        Diagnostic.writeArray(report.diagnostics, into: &out, lineIndex: lineIndex, encoding: encoding)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }
 
