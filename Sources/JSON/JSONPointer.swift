@@ -55,8 +55,13 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible, Expressi
 
     private var utf8: [UInt8] {
         var text: [UInt8] = []
+        text.reserveCapacity(tokens.reduce(0) { $0 + $1.utf8.count + 1 } + 4)
         for token in tokens {
             text.append(UInt8(ascii: "/"))
+            if !token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) {
+                text.append(contentsOf: token.utf8)
+                continue
+            }
             for byte in token.utf8 {
                 switch byte {
                 case UInt8(ascii: "~"): text += [UInt8(ascii: "~"), UInt8(ascii: "0")]
