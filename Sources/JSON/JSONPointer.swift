@@ -41,9 +41,27 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible, Expressi
 
     /// Escapes byte-wise, for the same reason as `init?(parsing:)`.
     public var description: String {
+        String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// `description` as a JSON string literal, written without building the String.
+    public func writeJSONString(into out: inout [UInt8]) {
+        if tokens.isEmpty {
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\"")])
+            return
+        }
+        utf8.withUnsafeBufferPointer { JSONWriter.writeString(utf8: $0, into: &out) }
+    }
+
+    private var utf8: [UInt8] {
         var text: [UInt8] = []
+        text.reserveCapacity(tokens.reduce(0) { $0 + $1.utf8.count + 1 } + 4)
         for token in tokens {
             text.append(UInt8(ascii: "/"))
+            if !token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) {
+                text.append(contentsOf: token.utf8)
+                continue
+            }
             for byte in token.utf8 {
                 switch byte {
                 case UInt8(ascii: "~"): text += [UInt8(ascii: "~"), UInt8(ascii: "0")]
@@ -52,7 +70,7 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible, Expressi
                 }
             }
         }
-        return String(decoding: text, as: UTF8.self)
+        return text
     }
 }
 

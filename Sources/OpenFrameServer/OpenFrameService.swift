@@ -30,7 +30,7 @@ public final class OpenFrameService: Sendable {
 
     public func install(on server: Server) {
         let box = self.box
-        server.register(ValidateMethod.name, ValidateMethod.handle)
+        server.registerRaw(ValidateMethod.name, ValidateMethod.handleRaw)
         for operation in Operation.allCases {
             server.register(ForwardMethods.name(of: operation), async: { context in
                 try await ForwardMethods.handle(context, operation, target: box.target)

@@ -11,14 +11,29 @@ enum ValidateMethod {
     static let name = "openframe/validate"
     static let allowedParams: Set<String> = ["operation", "payload", "text", "interactionSysId", "positionEncoding"]
 
+    /// The result as a value (the same bytes `handleRaw` answers with, read back).
     static func handle(_ context: RequestContext) throws -> JSONValue {
+        try JSONParser.parse(try handleRaw(context)).root.value
+    }
+
+    /// The result written straight to JSON text; what the server registers.
+    static func handleRaw(_ context: RequestContext) throws -> [UInt8] {
         let parameters = context.parameters
-        try parameters.rejectUnknown(allowed: allowedParams)
-        let operation = try OperationParam.read(parameters, default: .create)
-        let sysId = try parameters.optionalString("interactionSysId")
-        let payload = try parameters.member("payload")
-        let text = try parameters.member("text")
-        let encoding = try PositionEncodingParam.read(parameters)
+        // One pass over the members: the first unknown one is rejected, the last of a repeated one wins
+        // (as rejectUnknown and member(_:) do), and the checks after it keep their order.
+        var operationNode: JSONNode?, sysIdNode: JSONNode?, payload: JSONNode?, text: JSONNode?, encodingNode: JSONNode?
+        for member in try parameters.object().members {
+            let key = member.keyNode
+            if key.stringEquals("payload") { payload = member.value }
+            else if key.stringEquals("operation") { operationNode = member.value }
+            else if key.stringEquals("text") { text = member.value }
+            else if key.stringEquals("interactionSysId") { sysIdNode = member.value }
+            else if key.stringEquals("positionEncoding") { encodingNode = member.value }
+            else { throw parameters.unknownMember(member.key, allowed: allowedParams) }
+        }
+        let operation = try OperationParam.read(parameters, try parameters.optionalString("operation", value: operationNode), default: .create)
+        let sysId = try parameters.optionalString("interactionSysId", value: sysIdNode)
+        let encoding = try PositionEncodingParam.read(parameters, try parameters.optionalString("positionEncoding", value: encodingNode))
 
         switch (payload, text) {
         case (nil, nil):
@@ -38,18 +53,26 @@ enum ValidateMethod {
         }
     }
 
-    static func result(_ report: ValidationReport, lineIndex: LineIndex?, encoding: PositionEncoding) -> JSONValue {
-        [
-            "valid": .bool(report.isValid),
-            "diagnostics": .array(report.diagnostics.map { $0.json(lineIndex: lineIndex, encoding: encoding) }),
-        ]
+    /// `{"valid":…,"diagnostics":[…]}`.
+    static func result(_ report: ValidationReport, lineIndex: LineIndex?, encoding: PositionEncoding) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + 256 * report.diagnostics.count)
+        out.append(contentsOf: report.isValid ? #"{"valid":true,"diagnostics":"#.utf8 : #"{"valid":false,"diagnostics":"#.utf8)
+        Diagnostic.writeArray(report.diagnostics, into: &out, lineIndex: lineIndex, encoding: encoding)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }
 
 /// The `operation` param shared by the methods that take one.
 enum OperationParam {
     static func read(_ parameters: Parameters, default defaultValue: Operation? = nil) throws(ResponseError) -> Operation {
-        guard let text = try parameters.optionalString("operation") else {
+        try read(parameters, try parameters.optionalString("operation"), default: defaultValue)
+    }
+
+    /// For a value already read from the params.
+    static func read(_ parameters: Parameters, _ value: String?, default defaultValue: Operation? = nil) throws(ResponseError) -> Operation {
+        guard let text = value else {
             if let defaultValue { return defaultValue }
             throw ResponseError.invalidParams("\(parameters.methodName): missing params.operation; expected \"create\" or \"update\"")
         }
@@ -63,7 +86,12 @@ enum OperationParam {
 /// Ranges count UTF-16 code units unless the host asks for UTF-8 (as LSP 3.17 clients may).
 enum PositionEncodingParam {
     static func read(_ parameters: Parameters) throws(ResponseError) -> PositionEncoding {
-        guard let text = try parameters.optionalString("positionEncoding") else { return .utf16 }
+        try read(parameters, try parameters.optionalString("positionEncoding"))
+    }
+
+    /// For a value already read from the params.
+    static func read(_ parameters: Parameters, _ value: String?) throws(ResponseError) -> PositionEncoding {
+        guard let text = value else { return .utf16 }
         guard let encoding = PositionEncoding(rawValue: text) else {
             throw ResponseError.invalidParams("\(parameters.methodName): params.positionEncoding must be \"utf-16\" or \"utf-8\"; found \"\(text)\"")
         }

@@ -42,3 +42,25 @@ struct JSONWriterTests {
         #expect(object.keys == ["b"])
     }
 }
+
+/// The 8-bytes-at-a-time skip in writeString: every escape is found wherever it falls in a word.
+@Suite struct JSONWriterStringScanTests {
+    @Test func escapesAtEveryOffsetRoundTrip() throws {
+        let specials: [Character] = ["\"", "\\", "\n", "\u{1}", "\u{1F}", "\t", "é", "😀", "\u{7F}", " ", "!", "#", "[", "]"]
+        for length in 0..<20 {
+            for position in 0..<max(1, length) {
+                for special in specials {
+                    var characters = Array(repeating: Character("a"), count: length)
+                    if length > 0 { characters[position] = special }
+                    let string = String(characters)
+                    var out: [UInt8] = []
+                    JSONWriter.writeString(string, into: &out)
+                    #expect(try JSONParser.parse(out).root.stringValue == string)
+                    // Only the escapes change: a plain run is copied as it stands.
+                    let escaped = string.unicodeScalars.contains { $0.value < 0x20 || $0 == "\"" || $0 == "\\" }
+                    if !escaped { #expect(out == [0x22] + Array(string.utf8) + [0x22]) }
+                }
+            }
+        }
+    }
+}

@@ -13,6 +13,13 @@ struct ValidateMethodTests {
         return try #require(await harness.response(1))
     }
 
+    /// Params as raw JSON text (for repeated keys, which a JSONValue cannot hold).
+    func validateRaw(params: String) async throws -> JSONValue {
+        let harness = ServiceHarness()
+        harness.server.receive(frame: Array(#"{"jsonrpc":"2.0","id":1,"method":"openframe/validate","params":\#(params)}"#.utf8))
+        return try #require(await harness.response(1))
+    }
+
     @Test func bothExamplesAreValid() async throws {
         let create = try String(contentsOf: Self.examples.appendingPathComponent("voice-interaction.create.json"), encoding: .utf8)
         let update = try String(contentsOf: Self.examples.appendingPathComponent("voice-interaction.update.json"), encoding: .utf8)
@@ -70,7 +77,21 @@ struct ValidateMethodTests {
         (["payload": [:], "extra": 1], "unknown member params.extra"),
         (["payload": [:], "positionEncoding": "utf-32"], "params.positionEncoding must be"),
         (["payload": [:], "interactionSysId": 5], "params.interactionSysId must be a string"),
+        // Read in one pass, checked in the same order as before: an unknown member first, then
+        // operation, interactionSysId, positionEncoding; payload/text last.
+        (["operation": "delete", "payload": [:], "extra": 1], "unknown member params.extra"),
+        (["operation": 1, "interactionSysId": 5, "positionEncoding": 7], "params.operation must be a string"),
+        (["interactionSysId": 5, "positionEncoding": 7], "params.interactionSysId must be a string"),
+        (["positionEncoding": 7], "params.positionEncoding must be a string"),
+        (["operation": "delete", "text": 5], "params.operation must be \"create\" or \"update\""),
     ]
+
+    @Test func aRepeatedMemberCountsItsLastValue() async throws {
+        let frame = #"{"operation":"update","payload":{"interaction":{}},"operation":"create","payload":{"interaction":{"clientSessionId":"x"}}}"#
+        let answer = try await validateRaw(params: frame)
+        #expect(answer["result"]?["valid"] == false)
+        #expect(answer["result"]?["diagnostics"]?.arrayValue?.contains { $0["code"] == "missing-sys-id" } == false)
+    }
 
     @Test(arguments: badParams)
     func badParamsAreInvalidParams(_ params: JSONValue, _ phrase: String) async throws {

@@ -66,3 +66,50 @@ struct DiagnosticWireFormTests {
         ])
     }
 }
+
+/// One definition of the wire form: the bytes `write(into:)` produces are exactly the JSONValue
+/// form written back, for every shape a diagnostic can take.
+struct DiagnosticWireBytesTests {
+    static let text = Array(#"{"a/b~c": {"k\"ey": "é😀\u0001"}, "interaction": {"userPhoneNumber": 1}}"#.utf8)
+
+    static let diagnostics: [Diagnostic] = [
+        Diagnostic(.wrongType, "plain", path: "/interaction/userPhoneNumber", span: SourceSpan(start: 60, end: 61)),
+        Diagnostic(.unknownMember, "quotes \" and \\ and \n and \u{1} and é😀", path: JSONPointer(["a/b~c", "k\"ey", "ctl\u{1}"]), span: SourceSpan(start: 1, end: 8)),
+        Diagnostic(.missingSysId, "no span", path: "", span: nil),
+        Diagnostic(.invalidPhoneNumber, "fix", path: "/x/0", span: SourceSpan(start: 0, end: Self.text.count),
+                   fix: DiagnosticFix(title: "Use \"+1\"", edit: .replaceValue(["a": [1, 2.5, nil, true, "s"]]))),
+        Diagnostic(.unknownMember, "rename", path: "/phonelogs", span: SourceSpan(start: 20, end: 30),
+                   fix: DiagnosticFix(title: "Rename to phoneLogs", edit: .renameKey("phone\"Logs"))),
+    ]
+
+    @Test(arguments: [PositionEncoding.utf16, .utf8])
+    func bytesAreTheValueWritten(encoding: PositionEncoding) {
+        for lineIndex in [nil, LineIndex(Self.text)] {
+            for diagnostic in Self.diagnostics {
+                var bytes: [UInt8] = []
+                diagnostic.write(into: &bytes, lineIndex: lineIndex, encoding: encoding)
+                let value = diagnostic.json(lineIndex: lineIndex, encoding: encoding)
+                #expect(bytes == JSONWriter.serialize(value), "\(diagnostic.message)")
+                #expect(value["path"]?.stringValue == diagnostic.path.description)
+                #expect(value["message"]?.stringValue == diagnostic.message)
+            }
+        }
+    }
+
+    @Test func arraysJoinTheSameBytes() {
+        var bytes: [UInt8] = []
+        Diagnostic.writeArray(Self.diagnostics, into: &bytes, lineIndex: LineIndex(Self.text))
+        let values = JSONValue.array(Self.diagnostics.map { $0.json(lineIndex: LineIndex(Self.text)) })
+        #expect(bytes == JSONWriter.serialize(values))
+        var empty: [UInt8] = []
+        Diagnostic.writeArray([], into: &empty, lineIndex: nil)
+        #expect(empty == Array("[]".utf8))
+    }
+
+    @Test(arguments: [0, 7, 9, 10, 99, 12345, -1, -10, Int.max, Int.min])
+    func integersAreWrittenAsStringDoes(_ value: Int) {
+        var bytes: [UInt8] = []
+        JSONWriter.writeInteger(value, into: &bytes)
+        #expect(bytes == Array(String(value).utf8))
+    }
+}

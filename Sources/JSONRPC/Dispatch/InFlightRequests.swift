@@ -47,6 +47,13 @@ final class InFlightRequests: @unchecked Sendable {
         sent(1)
     }
 
+    /// Answers the entry with a result already encoded as JSON text, unless someone else already did.
+    func answer(_ serial: UInt64, encoded result: Result<[UInt8], ResponseError>) {
+        guard let entry = condition.withLock({ entries.removeValue(forKey: serial) }) else { return }
+        entry.reply.send(encoded: result)
+        sent(1)
+    }
+
     /// Answers every entry for `id` with `error` and cancels its work; returns how many there were.
     @discardableResult
     func cancel(matching id: RequestID, with error: ResponseError) -> Int {

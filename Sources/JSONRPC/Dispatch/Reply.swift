@@ -17,6 +17,12 @@ final class Reply: @unchecked Sendable {
         let bytes = MessageEncoder.response(id: id, result: result)
         if let batch { batch.add(bytes) } else { output.send(bytes) }
     }
+
+    /// A result already encoded as JSON text.
+    func send(encoded result: Result<[UInt8], ResponseError>) {
+        let bytes = MessageEncoder.response(id: id, encodedResult: result)
+        if let batch { batch.add(bytes) } else { output.send(bytes) }
+    }
 }
 
 /// Gathers the answers of one batch and sends them as one array once the last is in.

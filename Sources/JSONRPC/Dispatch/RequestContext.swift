@@ -47,7 +47,12 @@ public struct Parameters: Sendable {
     }
 
     public func optionalString(_ key: String) throws(ResponseError) -> String? {
-        guard let value = try member(key) else { return nil }
+        try optionalString(key, value: try member(key))
+    }
+
+    /// `optionalString(key)` for a member already found (by a caller reading the members in one pass).
+    public func optionalString(_ key: String, value: JSONNode?) throws(ResponseError) -> String? {
+        guard let value else { return nil }
         guard let string = value.stringValue else {
             throw .invalidParams("\(method): params.\(key) must be a string; found \(value.kind)")
         }
@@ -61,8 +66,13 @@ public struct Parameters: Sendable {
     /// Rejects members the method does not know, so a misspelt option is not silently ignored.
     public func rejectUnknown(allowed: Set<String>) throws(ResponseError) {
         for member in try object().members where !allowed.contains(member.key) {
-            let known = allowed.sorted().map { "'\($0)'" }.joined(separator: ", ")
-            throw .invalidParams("\(method): unknown member params.\(member.key); expected one of \(known)")
+            throw unknownMember(member.key, allowed: allowed)
         }
+    }
+
+    /// The error `rejectUnknown` throws for `key`.
+    public func unknownMember(_ key: String, allowed: Set<String>) -> ResponseError {
+        let known = allowed.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        return .invalidParams("\(method): unknown member params.\(key); expected one of \(known)")
     }
 }

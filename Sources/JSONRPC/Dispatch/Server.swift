@@ -9,6 +9,9 @@ import JSON
 /// async handlers to a Task, so a slow request never holds up the ones read after it.
 public final class Server: @unchecked Sendable {
     public typealias SyncHandler = @Sendable (RequestContext) throws -> JSONValue
+    /// A synchronous handler that returns its result already encoded as JSON text (one value, compact),
+    /// which the response splices in as it is: no JSONValue tree to build and walk.
+    public typealias RawSyncHandler = @Sendable (RequestContext) throws -> [UInt8]
     public typealias AsyncHandler = @Sendable (RequestContext) async throws -> JSONValue
     public typealias NotificationHandler = @Sendable (Notification) -> Void
 
@@ -25,6 +28,7 @@ public final class Server: @unchecked Sendable {
 
     enum Handler {
         case sync(SyncHandler)
+        case raw(RawSyncHandler)
         case async(AsyncHandler)
     }
 
@@ -58,6 +62,12 @@ public final class Server: @unchecked Sendable {
 
     public func register(_ method: String, _ handler: @escaping SyncHandler) {
         lock.withLock { handlers[method] = .sync(handler) }
+    }
+
+    /// Registers a synchronous handler whose result is JSON text it wrote itself; the caller
+    /// guarantees it is one valid, compact JSON value.
+    public func registerRaw(_ method: String, _ handler: @escaping RawSyncHandler) {
+        lock.withLock { handlers[method] = .raw(handler) }
     }
 
     public func register(_ method: String, async handler: @escaping AsyncHandler) {
@@ -152,6 +162,14 @@ public final class Server: @unchecked Sendable {
             DispatchQueue.global().async { [inFlight] in
                 inFlight.answer(serial, with: Self.run(body, context))
             }
+        case .raw(let body) where request.frameBytes <= configuration.inlineFrameLimit:
+            reply.send(encoded: Self.run(body, context))
+        case .raw(let body):
+            inFlight.waitForRoom(below: configuration.maxInFlight)
+            let serial = inFlight.add(request.id, reply: reply)
+            DispatchQueue.global().async { [inFlight] in
+                inFlight.answer(serial, encoded: Self.run(body, context))
+            }
         case .async(let body):
             inFlight.waitForRoom(below: configuration.maxInFlight)
             let serial = inFlight.add(request.id, reply: reply)
@@ -169,6 +187,14 @@ public final class Server: @unchecked Sendable {
     }
 
     private static func run(_ body: SyncHandler, _ context: RequestContext) -> Result<JSONValue, ResponseError> {
+        do {
+            return .success(try body(context))
+        } catch {
+            return .failure(responseError(error))
+        }
+    }
+
+    private static func run(_ body: RawSyncHandler, _ context: RequestContext) -> Result<[UInt8], ResponseError> {
         do {
             return .success(try body(context))
         } catch {

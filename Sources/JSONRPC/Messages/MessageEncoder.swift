@@ -23,6 +23,22 @@ public enum MessageEncoder {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// A success whose result is already JSON text (`Server.registerRaw(_:_:)`), spliced in as it is.
+    public static func response(id: RequestID, encodedResult: Result<[UInt8], ResponseError>) -> [UInt8] {
+        guard case .success(let result) = encodedResult else {
+            if case .failure(let error) = encodedResult { return response(id: id, result: .failure(error)) }
+            preconditionFailure()
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(40 + result.count)
+        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        JSONWriter.write(id.json, into: &out)
+        out.append(contentsOf: #","result":"#.utf8)
+        out.append(contentsOf: result)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     public static func notification(method: String, params: JSONValue?) -> [UInt8] {
         var out: [UInt8] = []
         out.append(contentsOf: #"{"jsonrpc":"2.0","method":"#.utf8)

@@ -11,9 +11,12 @@ private let sigpipeIgnored: Void = {
 
 /// The single writer of protocol output.
 ///
-/// Any thread may `send`; frames are appended whole to one queue and a dedicated writer
-/// thread drains it, so frames never interleave and everything queued since the last write
-/// goes out in one `write(2)`. Sending never blocks; the reader applies backpressure instead
+/// Any thread may `send`; frames are appended whole to one queue, and one thread at a time
+/// writes it (`writing`), so frames never interleave and everything queued since the last write
+/// goes out in one `write(2)`. When nothing is being written and no hold is on, the sending
+/// thread writes the queue itself with one non-blocking write (a pipe's `RWF_NOWAIT`), which
+/// saves a thread wake-up per answer; whatever the pipe does not take at once is left to a
+/// dedicated writer thread. Sending never blocks; the reader applies backpressure instead
 /// by calling `waitForCapacity()` before each read. The writer thread keeps the channel alive
 /// until `close()` or a failed write.
 public final class OutputChannel: @unchecked Sendable {
@@ -31,6 +34,13 @@ public final class OutputChannel: @unchecked Sendable {
     private var status = Status.open
     private var writerRunning = true
     private var writerIdle = false
+    /// A thread (the writer, or a sender writing directly) is writing bytes taken from `pending`.
+    private var writing = false
+    /// Whether senders may try a direct non-blocking write: the descriptor is a pipe and the
+    /// kernel takes `RWF_NOWAIT` on it (cleared the first time it does not).
+    private var directWrites: Bool
+    /// The buffer a direct write takes `pending` into (swapped, so neither reallocates).
+    private var directBatch: [UInt8] = []
     /// While held, sends queue without waking the writer: the reader answers a whole input chunk,
     /// then wakes it once, instead of paying a thread wake-up per message.
     private var holds = 0
@@ -69,6 +79,7 @@ public final class OutputChannel: @unchecked Sendable {
         self.highWaterMark = max(0, highWaterMark)
         self.closesFileDescriptor = closesFileDescriptor
         self.onClosed = onClosed
+        self.directWrites = NonBlockingWrite.isAvailable(on: fileDescriptor)
         _ = DedicatedThread(name: "jsonrpc-writer", stackSize: 256 << 10) { [self] in runWriter() }
     }
 
@@ -107,7 +118,11 @@ public final class OutputChannel: @unchecked Sendable {
         let before = pending.count
         FrameEncoder.encode(bytes, framing: currentFraming ?? .lsp, into: &pending)
         queuedBytes += pending.count - before
-        if writerIdle && (holds == 0 || flushers > 0) { workAvailable.signal() }
+        if holds == 0 && !writing && directWrites {
+            writeDirectly()
+        } else if writerIdle && !writing && (holds == 0 || flushers > 0) {
+            workAvailable.signal()
+        }
     }
 
     /// Defers waking the writer until the matching `release()`.
@@ -118,7 +133,12 @@ public final class OutputChannel: @unchecked Sendable {
     public func release() {
         mutex.withLock {
             holds -= 1
-            if holds == 0 && writerIdle && !pending.isEmpty { workAvailable.signal() }
+            guard holds == 0 && !pending.isEmpty && !writing else { return }
+            if directWrites && status == .open {
+                writeDirectly()
+            } else if writerIdle {
+                workAvailable.signal()
+            }
         }
     }
 
@@ -135,7 +155,7 @@ public final class OutputChannel: @unchecked Sendable {
         mutex.lock()
         // A flush overrides any hold: whoever flushes is about to wait for the bytes to leave.
         flushers += 1
-        if writerIdle && !pending.isEmpty { workAvailable.signal() }
+        if writerIdle && !pending.isEmpty && !writing { workAvailable.signal() }
         while queuedBytes > 0 && status != .failed && writerRunning { stateChanged.wait(mutex) }
         flushers -= 1
         mutex.unlock()
@@ -154,6 +174,46 @@ public final class OutputChannel: @unchecked Sendable {
         if shouldClose { _ = Glibc.close(fileDescriptor) }
     }
 
+    // MARK: Direct writes
+
+    /// Called with `mutex` held, `pending` non-empty and nobody writing; returns with it held.
+    /// Writes the queue from the calling thread without blocking; what the descriptor does not
+    /// take at once goes back to the front of the queue for the writer thread.
+    private func writeDirectly() {
+        // A few rounds at most: frames other threads queued meanwhile, unless a hold came on.
+        for _ in 0..<4 {
+            writing = true
+            swap(&pending, &directBatch)
+            mutex.unlock()
+            let (written, error) = directBatch.withUnsafeBytes { NonBlockingWrite.write(fileDescriptor, $0) }
+            mutex.lock()
+            writing = false
+            queuedBytes -= written
+            if error == 0 && written == directBatch.count {
+                if directBatch.capacity > 1 << 20 { directBatch = [] } else { directBatch.removeAll(keepingCapacity: true) }
+            } else if error == 0 || error == EAGAIN || error == EWOULDBLOCK || error == EOPNOTSUPP || error == EINVAL {
+                // The pipe is full (or the kernel has no RWF_NOWAIT here): the writer thread takes the rest.
+                if error == EOPNOTSUPP || error == EINVAL { directWrites = false }
+                directBatch.removeFirst(written)
+                directBatch.append(contentsOf: pending)
+                swap(&pending, &directBatch)
+                directBatch.removeAll(keepingCapacity: true)
+            } else {
+                // The peer is gone: the writer thread reports it (`onClosed`) and ends.
+                status = .failed
+                pending = []
+                directBatch = []
+                queuedBytes = 0
+            }
+            stateChanged.broadcast()
+            let more = !pending.isEmpty && status == .open && directWrites && error == 0 && holds == 0
+            if !more { break }
+        }
+        if writerIdle && (status != .open || (!pending.isEmpty && (holds == 0 || flushers > 0))) {
+            workAvailable.signal()
+        }
+    }
+
     // MARK: Writer thread
 
     private func runWriter() {
@@ -161,17 +221,25 @@ public final class OutputChannel: @unchecked Sendable {
         var batch: [UInt8] = []
         while true {
             mutex.lock()
-            while pending.isEmpty && status == .open {
+            // Wait for bytes nobody is writing yet, a failure, or a close with nothing left.
+            while status != .failed && (writing || (pending.isEmpty && status == .open)) {
                 writerIdle = true
                 workAvailable.wait(mutex)
                 writerIdle = false
             }
-            if pending.isEmpty || status == .failed {
+            if status == .failed {
+                // A direct write failed: report it here, as for a failed write of our own.
+                mutex.unlock()
+                fail()
+                return
+            }
+            if pending.isEmpty {
                 writerRunning = false
                 stateChanged.broadcast()
                 mutex.unlock()
                 return
             }
+            writing = true
             swap(&pending, &batch)
             mutex.unlock()
 
@@ -183,6 +251,7 @@ public final class OutputChannel: @unchecked Sendable {
                     }
                 }
             }
+            mutex.withLock { writing = false }
             if error != 0 {
                 fail()
                 return
@@ -203,5 +272,44 @@ public final class OutputChannel: @unchecked Sendable {
         stateChanged.broadcast()
         mutex.unlock()
         handler?()
+    }
+}
+
+/// `pwritev2(…, RWF_NOWAIT)`: a write that takes what fits and never waits for the reader.
+/// Looked up at run time (the Glibc module does not declare it); pipes only, where Linux
+/// supports the flag (5.x kernels answer EOPNOTSUPP, and the channel stops trying).
+enum NonBlockingWrite {
+    private typealias PWriteV2 = @convention(c) (Int32, UnsafePointer<iovec>?, Int32, Int, Int32) -> Int
+    private static let rwfNoWait: Int32 = 0x0000_0008
+
+    private static let pwritev2: PWriteV2? = {
+        guard let symbol = dlsym(nil, "pwritev2") else { return nil }
+        return unsafeBitCast(symbol, to: PWriteV2.self)
+    }()
+
+    static func isAvailable(on fd: Int32) -> Bool {
+        guard pwritev2 != nil else { return false }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        return info.st_mode & S_IFMT == S_IFIFO
+    }
+
+    /// Bytes written and 0, or the bytes written before an errno (EAGAIN when the pipe is full).
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> (Int, Int32) {
+        guard let pwritev2, let base = bytes.baseAddress else { return (0, EOPNOTSUPP) }
+        var offset = 0
+        while offset < bytes.count {
+            var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: base + offset), iov_len: bytes.count - offset)
+            let n = pwritev2(fd, &vector, 1, -1, rwfNoWait)
+            if n > 0 {
+                offset += n
+                continue
+            }
+            if n == 0 { return (offset, EAGAIN) }
+            let error = errno
+            if error == EINTR { continue }
+            return (offset, error)
+        }
+        return (offset, 0)
     }
 }

@@ -1,3 +1,4 @@
+import JSON
 // The E.164 check for openframe phone numbers (userPhoneNumber,
 // callbackPhoneNumber). Pure Swift, no JSON, no Foundation: it runs on every
 // validation, so it works on the UTF-8 bytes and one 1000-entry lookup array.
@@ -201,10 +202,17 @@ public enum E164 {
             if entry.lengths.contains(nationalLength) {
                 return .valid(countryCode: entry.code, country: entry.name)
             }
-            return .impossible(
-                countryCode: entry.code,
-                reason: "\(entry.nameInSentence) (+\(entry.code)) uses \(entry.lengthsPhrase) national numbers;"
-                    + " this one has \(nationalLength)")
+            // Bytes, not interpolation: this warning is common, and its text is built once here.
+            var reason: [UInt8] = []
+            reason.reserveCapacity(entry.nameInSentence.utf8.count + entry.lengthsPhrase.utf8.count + 64)
+            reason.append(contentsOf: entry.nameInSentence.utf8)
+            reason.append(contentsOf: " (+".utf8)
+            reason.append(contentsOf: entry.code.utf8)
+            reason.append(contentsOf: ") uses ".utf8)
+            reason.append(contentsOf: entry.lengthsPhrase.utf8)
+            reason.append(contentsOf: " national numbers; this one has ".utf8)
+            JSONWriter.writeInteger(nationalLength, into: &reason)
+            return .impossible(countryCode: entry.code, reason: String(decoding: reason, as: UTF8.self))
         case .unassigned(let entry):
             return .impossible(
                 countryCode: nil,

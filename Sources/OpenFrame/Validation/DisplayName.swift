@@ -5,20 +5,34 @@ import JSON
 enum DisplayName {
     static func of(_ pointer: JSONPointer) -> String {
         guard !pointer.tokens.isEmpty else { return "the payload" }
-        var text = ""
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        write(pointer, into: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `of(pointer)`, appended as UTF-8 bytes (messages are built in one buffer).
+    static func write(_ pointer: JSONPointer, into text: inout [UInt8]) {
+        guard !pointer.tokens.isEmpty else {
+            text.append(contentsOf: "the payload".utf8)
+            return
+        }
+        let start = text.count
         var spec: MemberSpec? = PayloadSchema.root
         for token in pointer.tokens {
             // The schema says which levels are arrays; past its end, digits read as an index.
             let isIndex = spec.map { $0.type == .array } ?? (!token.isEmpty && token.utf8.allSatisfy(ColumnName.isDigit))
             if isIndex {
-                text += "[\(token)]"
+                text.append(UInt8(ascii: "["))
+                text.append(contentsOf: token.utf8)
+                text.append(UInt8(ascii: "]"))
                 spec = spec?.element
             } else {
-                text += text.isEmpty ? token : "." + token
+                if text.count > start { text.append(UInt8(ascii: ".")) }
+                text.append(contentsOf: token.utf8)
                 spec = spec?.child(named: token)
             }
         }
-        return text
     }
 
     /// For the start of a sentence.

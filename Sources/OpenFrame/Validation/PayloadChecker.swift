@@ -192,11 +192,16 @@ struct PayloadChecker {
         case .valid:
             break
         case .impossible(_, let reason):
-            report(
-                .impossiblePhoneNumber,
-                "\(DisplayName.of(path)) \(quoted(text)) has the E.164 shape but cannot be a real number: "
-                    + "\(clause(reason)).",
-                path: path, span: node.span)
+            // "<name> "<text>" has the E.164 shape but cannot be a real number: <reason>." in one buffer.
+            var message: [UInt8] = []
+            message.reserveCapacity(128 + reason.utf8.count + text.utf8.count)
+            DisplayName.write(path, into: &message)
+            message.append(UInt8(ascii: " "))
+            JSONWriter.writeString(text, into: &message)  // quoted(text)
+            message.append(contentsOf: " has the E.164 shape but cannot be a real number: ".utf8)
+            appendClause(reason, into: &message)
+            message.append(UInt8(ascii: "."))
+            report(.impossiblePhoneNumber, String(decoding: message, as: UTF8.self), path: path, span: node.span)
         case .invalid(let reason, let suggestion):
             var message = "\(DisplayName.of(path)) \(quoted(text)) is not an E.164 phone number "
                 + "(+, country code and number, digits only, e.g. +14089965744): \(clause(reason))"
@@ -427,6 +432,16 @@ struct PayloadChecker {
 func quoted(_ text: String) -> String { JSONValue.string(text).jsonString }
 
 /// A reason from elsewhere, fitted into our sentence.
+/// `clause(text)`, appended as bytes.
+private func appendClause(_ text: String, into out: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { utf8 in
+        var end = utf8.count
+        while end > 0 && utf8[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[..<end]))
+    }
+}
+
 private func clause(_ text: String) -> String {
     var text = Substring(text)
     while text.last == "." { text = text.dropLast() }
