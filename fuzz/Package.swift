@@ -16,12 +16,12 @@ import PackageDescription
 let fuzzTargets = [
     "fuzz-json-parser",
     "fuzz-frame-decoder",
-    // TODO(issue 7, later): "fuzz-dispatcher" (todo/dispatcher.swift), then
-    // "fuzz-instance-response" (todo/instance-response.swift; needs OpenFrameForwarding as a product).
+    "fuzz-dispatcher",
+    "fuzz-instance-response",
 ]
 
 /// The root package's library products a fuzz target may import.
-let rootProducts = ["JSON", "JSONRPC"]
+let rootProducts = ["JSON", "JSONRPC", "OpenFrameForwarding", "OpenFrameServer"]
 
 /// The root package, through the symlink `openframe-rpc -> ..`: SwiftPM names a path dependency
 /// after its directory, and `..` would be named after the checkout directory, which collides with

@@ -9,6 +9,9 @@ fi
 # The Swift runtime's own crash backtracer would print (slowly) over libFuzzer's report.
 export SWIFT_BACKTRACE=enable=no
 
+# Leaks inside the toolchain's own libraries that LeakSanitizer would report as ours (see the file).
+export LSAN_OPTIONS="suppressions=$FUZZ_DIR/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+
 # Every Sources/fuzz-NAME directory is a target; prints the NAMEs.
 fuzz_all_targets() {
   local dir

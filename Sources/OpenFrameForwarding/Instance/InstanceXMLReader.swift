@@ -39,8 +39,13 @@ enum InstanceXMLReader {
     /// FoundationXML traps (a crash, not an error) on an element name that is not valid
     /// UTF-8, e.g. `<r><a\u{EE}/></r>` (seen with swift 6.3), so this check is what keeps a
     /// garbage answer from taking the process down.
+    ///
+    /// A processing instruction without data (`<?pi?>`, `<?xml-stylesheet?>`) is refused too:
+    /// FoundationXML passes libxml2's NULL data to `strlen` and crashes (swift 6.3; found by
+    /// fuzz-instance-response).
     static func parse(_ bytes: [UInt8]) -> XMLElementTree? {
-        guard !bytes.isEmpty, isUTF8(bytes), !declaresOtherEncoding(bytes), !declaresDoctype(bytes) else { return nil }
+        guard !bytes.isEmpty, isUTF8(bytes), !declaresOtherEncoding(bytes), !declaresDoctype(bytes),
+              !hasProcessingInstructionWithoutData(bytes) else { return nil }
         let delegate = TreeBuilder()
         let parser = XMLParser(data: Data(bytes))
         parser.shouldResolveExternalEntities = false
@@ -72,6 +77,29 @@ enum InstanceXMLReader {
         let value = declaration[encoding.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
             .prefix { $0 != "\"" && $0 != "'" && $0 != " " }
         return value != "utf-8" && value != "utf8"
+    }
+
+    /// `<?` then bytes other than XML blanks up to `?>`: the only form in which libxml2 reports a
+    /// processing instruction with NULL data (with no blank after the target, any other byte is a
+    /// fatal error, after which it reports nothing). Also true inside comments and CDATA, which
+    /// merely refuses a few more answers that ServiceNow never sends.
+    static func hasProcessingInstructionWithoutData(_ bytes: [UInt8]) -> Bool {
+        let lessThan = UInt8(ascii: "<"), question = UInt8(ascii: "?"), greaterThan = UInt8(ascii: ">")
+        var index = 0
+        while index + 1 < bytes.count {
+            guard bytes[index] == lessThan, bytes[index + 1] == question else {
+                index += 1
+                continue
+            }
+            var end = index + 2
+            while end < bytes.count, !(bytes[end] == 0x20 || bytes[end] == 0x09 || bytes[end] == 0x0A || bytes[end] == 0x0D) {
+                if bytes[end] == question, end + 1 < bytes.count, bytes[end + 1] == greaterThan { return true }
+                end += 1
+            }
+            // Any `<?` inside [index + 2, end) runs to the same blank, so it cannot end in `?>` either.
+            index = end
+        }
+        return false
     }
 
     private static func declaresDoctype(_ bytes: [UInt8]) -> Bool {
