@@ -112,12 +112,12 @@ enum ServeCommand {
             return 0
         }
         // The host went away: nobody is left to answer, so end quietly.
-        let channel = OutputChannel(fileDescriptor: protocolFD, onClosed: { exit(0) })
+        let channel = OutputChannel(fileDescriptor: protocolFD, onClosed: { terminate(0) })
         let server = Server(output: channel)
         service.install(on: server)
         server.exitHandler = { code in
             channel.flush()
-            exit(code)
+            terminate(code)
         }
         Log.shared.info("\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio; target: \(service.target.kind.rawValue), \(service.target.displayName)")
         let transport = StdioTransport(output: channel, mode: mode, maxMessageBytes: maxMessageBytes)
@@ -140,6 +140,18 @@ enum ServeCommand {
         transport.waitForEndOfInput()
         server.endOfInput()
         channel.flush()
-        exit(0)
+        terminate(0)
+    }
+
+    /// Ends the process at once, without exit(3)'s teardown. exit() runs atexit handlers and
+    /// static destructors while the other threads keep running; OpenSSL's cleanup (registered
+    /// when libcurl starts, with the first forward) then frees locks that a forward still in
+    /// progress takes: SIGSEGV in pthread_rwlock_wrlock, or "double free or corruption" (found by
+    /// the soak). Nothing is owed to that teardown: the answers are flushed, log lines go out with
+    /// write(2), and the sandbox file is fsync'ed before a record is answered. _exit is also safe
+    /// when two threads get here at once (the host gone on the writer thread, end of input here).
+    static func terminate(_ code: Int32) -> Never {
+        fflush(nil)
+        _exit(code)
     }
 }
