@@ -40,8 +40,9 @@ public enum ForwardingError: Error, Sendable, Equatable {
     /// parsed into message and detail), a 202, or a 2xx whose result.status is not SUCCESS.
     case instance(httpStatus: Int, message: String, detail: String?)
     /// No usable answer: unreachable host, TLS failure, timeout, dropped connection. `reason` says which,
-    /// and whether the instance may have acted.
-    case unreachable(reason: String)
+    /// and whether the instance may have acted; `mayHaveActed` says the same for code (false only
+    /// when the request certainly never reached the instance, so sending it again cannot duplicate).
+    case unreachable(reason: String, mayHaveActed: Bool)
     /// The host cancelled the request; the HTTP request in flight and any pending retry were stopped.
     case cancelled
     /// Local configuration problem (bad apiVersion, bad sys_id, bad auth settings).

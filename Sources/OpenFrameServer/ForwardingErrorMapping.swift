@@ -18,7 +18,7 @@ public enum ForwardingErrorMapping {
                 code: instanceErrorCode,
                 message: "the instance answered HTTP \(status): \(message)\(detail.map { " (\($0))" } ?? "")",
                 data: ["httpStatus": .int(status), "error": .object(errorObject)])
-        case .unreachable(let reason):
+        case .unreachable(let reason, _):
             return ResponseError(code: unreachableCode, message: "the instance could not be reached: \(reason)", data: ["reason": .string(reason)])
         case .cancelled:
             return .cancelled()
@@ -33,7 +33,7 @@ extension ForwardingError {
     var shortDescription: String {
         switch self {
         case .instance(let status, let message, _): "failed: HTTP \(status) \(message)"
-        case .unreachable(let reason): "failed: \(reason)"
+        case .unreachable(let reason, _): "failed: \(reason)"
         case .cancelled: "cancelled"
         case .configuration(let message): "failed: \(message)"
         }

@@ -194,7 +194,7 @@ struct AuthenticationTests {
         #expect(scrubber.scrub("bad secret client-secret-xyz and agent-pass-987, tok") == "bad secret *** and ***, tok")
         let error = scrubber.scrub(.instance(httpStatus: 401, message: "client-secret-xyz", detail: "agent-pass-987"))
         #expect(error == .instance(httpStatus: 401, message: "***", detail: "***"))
-        #expect(scrubber.scrub(.unreachable(reason: "x agent-pass-987"), extra: ["access-token-1"]) == .unreachable(reason: "x ***"))
-        #expect(scrubber.scrub(.unreachable(reason: "access-token-1"), extra: ["access-token-1"]) == .unreachable(reason: "***"))
+        #expect(scrubber.scrub(.unreachable(reason: "x agent-pass-987", mayHaveActed: true), extra: ["access-token-1"]) == .unreachable(reason: "x ***", mayHaveActed: true))
+        #expect(scrubber.scrub(.unreachable(reason: "access-token-1", mayHaveActed: false), extra: ["access-token-1"]) == .unreachable(reason: "***", mayHaveActed: false))
     }
 }

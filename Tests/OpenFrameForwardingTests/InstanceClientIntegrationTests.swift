@@ -315,7 +315,7 @@ struct InstanceClientIntegrationTests {
             _ = try await client.create(payload: createPayload, apiVersion: nil, progress: { _ in })
         }
         #expect(ContinuousClock.now - started < .seconds(2))
-        guard case .unreachable(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .unreachable(let reason, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(reason == "no complete answer from \(host(standIn)) within 0.5 s; the instance may have created the record; not retried")
         #expect(try await standIn.requests().count == 1)
     }
@@ -329,7 +329,7 @@ struct InstanceClientIntegrationTests {
         let error = await #expect(throws: ForwardingError.self) {
             _ = try await client.create(payload: createPayload, apiVersion: nil, progress: { _ in })
         }
-        guard case .unreachable(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .unreachable(let reason, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(reason.contains("the instance may have created the record; not retried"))
         let log = try await standIn.requests()
         #expect(log.count == 2)
@@ -344,7 +344,7 @@ struct InstanceClientIntegrationTests {
         let updateError = await #expect(throws: ForwardingError.self) {
             _ = try await client.update(sysId: sysId, payload: updatePayload, apiVersion: nil, progress: { _ in })
         }
-        guard case .unreachable(let updateReason)? = updateError else { Issue.record("\(String(describing: updateError))"); return }
+        guard case .unreachable(let updateReason, _)? = updateError else { Issue.record("\(String(describing: updateError))"); return }
         #expect(updateReason.contains("the instance may have applied the update; not retried"))
         #expect(try await standIn.records()[sysId]?["updatePayloads"]?.arrayValue?.count == 1)
         #expect(try await standIn.requests().count == 3)
@@ -357,7 +357,7 @@ struct InstanceClientIntegrationTests {
         let error = await #expect(throws: ForwardingError.self) {
             _ = try await client(standIn).create(payload: createPayload, apiVersion: nil, progress: { _ in })
         }
-        guard case .unreachable(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .unreachable(let reason, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(reason.contains("may have created the record"))
         #expect(try await standIn.requests().count == 1)
     }
@@ -431,7 +431,7 @@ struct InstanceClientIntegrationTests {
         let retries = values.compactMap { if case .retrying(let attempt, let reason, let delay) = $0 { (attempt, reason, delay) } else { nil } }
         #expect(retries.map(\.0) == [2, 3])
         #expect(retries.allSatisfy { $0.1.contains("nothing was sent") && $0.2 >= 0 && $0.2 <= 0.1 })
-        guard case .unreachable(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .unreachable(let reason, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(reason.hasPrefix("could not connect to \(h)"))
         #expect(reason.contains("nothing was sent") && reason.contains("3 attempts"))
     }
@@ -445,7 +445,7 @@ struct InstanceClientIntegrationTests {
         let error = await #expect(throws: ForwardingError.self) {
             _ = try await client.create(payload: createPayload, apiVersion: nil, progress: { progress.append($0) })
         }
-        guard case .unreachable(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .unreachable(let reason, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(reason == "while getting an OAuth token: could not connect to 127.0.0.1:\(port) (Failed to connect to 127.0.0.1 port \(port) after 0 ms: Couldn't connect to server); nothing was sent"
             || reason.hasPrefix("while getting an OAuth token: could not connect to 127.0.0.1:\(port)"))
         #expect(reason.hasSuffix("nothing was sent"))
@@ -462,7 +462,7 @@ struct InstanceClientIntegrationTests {
         let error = await #expect(throws: ForwardingError.self) {
             _ = try await client.create(payload: createPayload, apiVersion: nil, progress: { progress.append($0) })
         }
-        guard case .unreachable(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .unreachable(let reason, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(reason.hasPrefix("the TLS connection to 127.0.0.1:\(standIn.port) failed"), "\(reason)")
         #expect(reason.hasSuffix("nothing was sent"))
         #expect(!progress.values.contains { if case .retrying = $0 { true } else { false } })

@@ -174,9 +174,9 @@ public final class InstanceClient: InteractionTarget {
                         try await retry(reason: "\(reason), so trying again is safe", delay: backoff())
                         continue
                     }
-                    throw .unreachable(reason: attempt == 1 ? reason : "\(reason); gave up after \(attempt) attempts")
+                    throw .unreachable(reason: attempt == 1 ? reason : "\(reason); gave up after \(attempt) attempts", mayHaveActed: false)
                 }
-                throw .unreachable(reason: reason)
+                throw .unreachable(reason: reason, mayHaveActed: !error.nothingWasSent)
             }
             log?("\(method) \(url.absoluteString) (attempt \(attempt)): HTTP \(response.status) in \(Self.elapsed(since: started))")
 

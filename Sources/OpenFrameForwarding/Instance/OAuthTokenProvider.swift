@@ -203,7 +203,7 @@ final class OAuthTokenProvider: Sendable {
             if error == .cancelled { return .failure(TokenFetchError(error: .cancelled, nothingSent: true)) }
             let reason = "while getting an OAuth token: " + error.reason(host: host, timeout: timeout, operation: .token)
             log?("OAuth token request (\(grant)) to \(host): \(reason)")
-            return .failure(TokenFetchError(error: .unreachable(reason: reason), nothingSent: error.isConnectionRefused))
+            return .failure(TokenFetchError(error: .unreachable(reason: reason, mayHaveActed: false), nothingSent: error.isConnectionRefused))
         }
         guard response.status == 200,
               let document = try? JSONParser.parse(response.body),

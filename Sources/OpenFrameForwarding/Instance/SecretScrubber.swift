@@ -26,8 +26,8 @@ struct SecretScrubber: Sendable {
         switch error {
         case .instance(let status, let message, let detail):
             return .instance(httpStatus: status, message: scrubber.scrub(message), detail: detail.map(scrubber.scrub))
-        case .unreachable(let reason):
-            return .unreachable(reason: scrubber.scrub(reason))
+        case .unreachable(let reason, let mayHaveActed):
+            return .unreachable(reason: scrubber.scrub(reason), mayHaveActed: mayHaveActed)
         case .configuration(let message):
             return .configuration(scrubber.scrub(message))
         case .cancelled:
