@@ -5,8 +5,9 @@ import OpenFrame
 /// `openframe/validate`: the validation core behind JSON-RPC.
 ///
 /// Params: `{"operation": "create"|"update", "payload": {…}}` or `{"operation": …, "text": "<raw JSON>"}`,
-/// plus `"interactionSysId"` for update. Diagnostics carry ranges only for `text`, since a payload
-/// object's spans would point into the request message, which means nothing to the host.
+/// plus an optional `"interactionSysId"` for update, checked when given (`Validator.validate` has the rule).
+/// Diagnostics carry ranges only for `text`, since a payload object's spans would point into the request
+/// message, which means nothing to the host.
 enum ValidateMethod {
     static let name = "openframe/validate"
     static let allowedParams: Set<String> = ["operation", "payload", "text", "interactionSysId", "positionEncoding"]

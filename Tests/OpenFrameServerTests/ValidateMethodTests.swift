@@ -59,10 +59,11 @@ struct ValidateMethodTests {
         #expect(answer["result"]?["diagnostics"]?[0]?["range"]?["start"] == ["line": 0, "character": 17])
     }
 
-    @Test func updateNeedsAValidSysId() async throws {
+    /// The sys_id is checked when given, never required (the same rule as the CLI's --sys-id).
+    @Test func updateChecksAGivenSysId() async throws {
         let payload: JSONValue = ["interaction": ["clientSessionId": "x"]]
         let missing = try await validate(["operation": "update", "payload": payload])
-        #expect(missing["result"]?["diagnostics"]?[0]?["code"] == "missing-sys-id")
+        #expect(missing["result"] == ["valid": true, "diagnostics": []])
         let bad = try await validate(["operation": "update", "payload": payload, "interactionSysId": "../../etc"])
         #expect(bad["result"]?["diagnostics"]?[0]?["code"] == "invalid-sys-id")
         #expect(bad["result"]?["valid"] == false)
@@ -87,10 +88,12 @@ struct ValidateMethodTests {
     ]
 
     @Test func aRepeatedMemberCountsItsLastValue() async throws {
-        let frame = #"{"operation":"update","payload":{"interaction":{}},"operation":"create","payload":{"interaction":{"clientSessionId":"x"}}}"#
+        let frame = #"{"operation":"update","interactionSysId":"nope","payload":{"interaction":{}},"operation":"create","payload":{"interaction":{"clientSessionId":"x"}}}"#
         let answer = try await validateRaw(params: frame)
         #expect(answer["result"]?["valid"] == false)
-        #expect(answer["result"]?["diagnostics"]?.arrayValue?.contains { $0["code"] == "missing-sys-id" } == false)
+        // As a create: the sys_id is ignored and userPhoneNumber is missing.
+        #expect(answer["result"]?["diagnostics"]?.arrayValue?.contains { $0["code"] == "invalid-sys-id" } == false)
+        #expect(answer["result"]?["diagnostics"]?.arrayValue?.contains { $0["code"] == "missing-member" } == true)
     }
 
     @Test(arguments: badParams)

@@ -37,7 +37,7 @@ struct DiagnosticWireFormTests {
     @Test func noRangeWithoutALineIndexOrASpan() {
         let withSpan = Diagnostic(.wrongType, "m", path: "/interaction", span: SourceSpan(start: 0, end: 1))
         #expect(withSpan.json(lineIndex: nil).objectValue?.keys == ["severity", "code", "message", "path"])
-        let withoutSpan = Diagnostic(.missingSysId, "m", path: "", span: nil)
+        let withoutSpan = Diagnostic(.invalidSysId, "m", path: "", span: nil)
         #expect(withoutSpan.json(lineIndex: LineIndex([])).objectValue?.keys == ["severity", "code", "message", "path"])
         #expect(withoutSpan.json(lineIndex: nil)["path"] == "")
     }
@@ -75,7 +75,7 @@ struct DiagnosticWireBytesTests {
     static let diagnostics: [Diagnostic] = [
         Diagnostic(.wrongType, "plain", path: "/interaction/userPhoneNumber", span: SourceSpan(start: 60, end: 61)),
         Diagnostic(.unknownMember, "quotes \" and \\ and \n and \u{1} and é😀", path: JSONPointer(["a/b~c", "k\"ey", "ctl\u{1}"]), span: SourceSpan(start: 1, end: 8)),
-        Diagnostic(.missingSysId, "no span", path: "", span: nil),
+        Diagnostic(.invalidSysId, "no span", path: "", span: nil),
         Diagnostic(.invalidPhoneNumber, "fix", path: "/x/0", span: SourceSpan(start: 0, end: Self.text.count),
                    fix: DiagnosticFix(title: "Use \"+1\"", edit: .replaceValue(["a": [1, 2.5, nil, true, "s"]]))),
         Diagnostic(.unknownMember, "rename", path: "/phonelogs", span: SourceSpan(start: 20, end: 30),

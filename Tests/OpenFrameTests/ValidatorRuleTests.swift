@@ -46,8 +46,6 @@ let ruleCases: [RuleCase] = [
              phrases: [#"Duplicate key "clientSessionId" in interaction"#, "the last one wins"]),
 
     // sys_id beside the payload
-    RuleCase(name: "update without sys_id", text: payload(#""phoneLogs": []"#), operation: .update, sysId: nil,
-             code: .missingSysId, severity: .error, path: "", span: nil, phrases: ["interactionSysId", "URL"]),
     RuleCase(name: "update with a bad sys_id", text: payload(#""phoneLogs": []"#), operation: .update, sysId: "12/../x",
              code: .invalidSysId, severity: .error, path: "", span: nil,
              phrases: [#""12/../x""#, "32 hexadecimal characters", "it becomes part of a URL"]),
@@ -252,6 +250,11 @@ struct ValidatorRuleTests {
     @Test func createIgnoresTheSysId() {
         #expect(validate(#"{"interaction": {"userPhoneNumber": "+14089965744"}}"#, .create, sysId: nil).diagnostics.isEmpty)
         #expect(validate(#"{"interaction": {"userPhoneNumber": "+14089965744"}}"#, .create, sysId: "nope").diagnostics.isEmpty)
+    }
+
+    /// One rule everywhere: the sys_id travels in the URL, so validation checks a given one and never requires it.
+    @Test func updateWithoutSysIdIsValid() {
+        #expect(validate(payload(#""phoneLogs": []"#), .update, sysId: nil).diagnostics.isEmpty)
     }
 
     @Test func updateDoesNotRequireTheNumber() {

@@ -38,16 +38,9 @@ struct PayloadChecker {
 
     // MARK: the sys_id in the URL
 
-    mutating func checkInteractionSysId(_ sysId: String?, required: Bool) {
-        guard operation == .update else { return }
-        guard let sysId else {
-            guard required else { return }
-            return report(
-                .missingSysId,
-                "An update needs the interactionSysId of the interaction record; it becomes part of the URL "
-                    + "(/voice-interaction/{interactionSysId}) and is returned by create.",
-                path: JSONPointer(), span: nil)
-        }
+    /// Checked when given, never required: see `Validator.validate`.
+    mutating func checkInteractionSysId(_ sysId: String?) {
+        guard operation == .update, let sysId else { return }
         guard !SysID.isValid(sysId) else { return }
         report(
             .invalidSysId,

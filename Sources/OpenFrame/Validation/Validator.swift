@@ -5,13 +5,16 @@ import JSON
 public enum Validator {
     /// A payload already parsed (e.g. a JSON-RPC params member). Spans refer to node.document.
     /// Duplicate keys inside the payload are warnings; those elsewhere in the document are not its concern.
-    /// `requireSysId: false` is for front ends that check a payload document on its own (the CLI without
-    /// `--sys-id`, the editor), where the sys_id is not known yet: a given one is still checked.
-    public static func validate(_ payload: JSONNode, operation: Operation, interactionSysId: String?, requireSysId: Bool = true) -> ValidationReport {
+    ///
+    /// The sys_id rule, the same for every front end (openframe/validate, the CLI, the editor): an update's
+    /// `interactionSysId` travels in the URL, not in the payload, so validation checks it when given
+    /// (invalid-sys-id) and never requires it; a payload file can be checked offline before any record
+    /// exists. Only sending an update (openframe/update) requires it, as a param.
+    public static func validate(_ payload: JSONNode, operation: Operation, interactionSysId: String?) -> ValidationReport {
         let document = payload.document
         var diagnostics = document.withTape { tape in
             var checker = PayloadChecker(operation: operation, document: document, tape: tape)
-            checker.checkInteractionSysId(interactionSysId, required: requireSysId)
+            checker.checkInteractionSysId(interactionSysId)
             checker.check(payload.tapeIndex, as: PayloadSchema.root, keySpan: nil, at: Trail())
             return checker.diagnostics
         }
@@ -20,14 +23,14 @@ public enum Validator {
     }
 
     /// Raw text: a JSON syntax error becomes ONE error diagnostic (code json-syntax) at its offset; duplicate keys become warnings.
-    public static func validate(text: [UInt8], operation: Operation, interactionSysId: String?, requireSysId: Bool = true) -> ValidationReport {
+    public static func validate(text: [UInt8], operation: Operation, interactionSysId: String?) -> ValidationReport {
         let document: JSONDocument
         do {
             document = try JSONParser.parse(text)
         } catch {
             return ValidationReport(diagnostics: [syntaxError(error, in: text)])
         }
-        return validate(document.root, operation: operation, interactionSysId: interactionSysId, requireSysId: requireSysId)
+        return validate(document.root, operation: operation, interactionSysId: interactionSysId)
     }
 
     static func syntaxError(_ error: JSONParseError, in text: [UInt8]) -> Diagnostic {
