@@ -7,11 +7,14 @@ struct OptionSpec {
 }
 
 struct ParsedOptions {
-    var values: [String: String] = [:]
+    /// Every value given to each option, in order; `value(_:)` is the last (a repeated option overrides).
+    var values: [String: [String]] = [:]
     var flags: Set<String> = []
     var positionals: [String] = []
 
-    func value(_ name: String) -> String? { values[name] }
+    func value(_ name: String) -> String? { values[name]?.last }
+    /// For options that accumulate (`--ignore A --ignore B`).
+    func allValues(_ name: String) -> [String] { values[name] ?? [] }
     func has(_ name: String) -> Bool { flags.contains(name) }
 }
 
@@ -49,7 +52,7 @@ enum OptionParser {
                 guard let value = inline ?? rest.popFirst() else {
                     throw UsageError(message: "option '\(name)' needs a value (\(placeholder))")
                 }
-                parsed.values[spec.name] = value
+                parsed.values[spec.name, default: []].append(value)
             } else {
                 if inline != nil { throw UsageError(message: "option '\(name)' takes no value") }
                 parsed.flags.insert(spec.name)
@@ -68,8 +71,18 @@ enum OptionParser {
     }
 
     private static func close(_ a: String, _ b: String) -> Bool {
+        distance(a, b) <= 2
+    }
+
+    /// The candidate nearest to `word` (case-insensitive edit distance; the first of equals).
+    static func closest(to word: String, among candidates: [String]) -> String? {
+        candidates.min { distance(word, $0) < distance(word, $1) }
+    }
+
+    /// Case-insensitive Levenshtein distance.
+    static func distance(_ a: String, _ b: String) -> Int {
         let x = Array(a.lowercased()), y = Array(b.lowercased())
-        if x == y { return true }
+        if x == y { return 0 }
         var previous = Array(0...y.count)
         for i in 1...max(x.count, 1) where !x.isEmpty {
             var current = [i] + Array(repeating: 0, count: y.count)
@@ -78,6 +91,6 @@ enum OptionParser {
             }
             previous = current
         }
-        return previous[y.count] <= 2
+        return previous[y.count]
     }
 }

@@ -11,6 +11,20 @@ enum Terminal {
         return 2
     }
 
+    /// `--color`: `auto` colours only a terminal, and only when NO_COLOR (https://no-color.org) is unset or empty;
+    /// `always` and `never` decide regardless of both.
+    enum ColorChoice: String, CaseIterable {
+        case auto, always, never
+
+        func enabled(for fd: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+            switch self {
+            case .always: true
+            case .never: false
+            case .auto: (environment["NO_COLOR"] ?? "").isEmpty && isatty(fd) == 1 && environment["TERM"] != "dumb"
+            }
+        }
+    }
+
     private static func write(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)
         var offset = 0

@@ -3,26 +3,66 @@ import JSON
 import OpenFrame
 
 /// `openframe-rpc validate`: the validation core for files, in CI and on the command line.
-/// Output (diagnostics) goes to stdout as compilers print it; the summary and errors go to stderr.
+/// Results go to stdout in the chosen format; the summary and usage errors go to stderr.
 enum ValidateCommand {
     static let specs = [
         OptionSpec(name: "operation", value: "create|update", help: "validate as a create or an update payload (default: by file name, *.update.json is an update)"),
-        OptionSpec(name: "sys-id", value: "ID", help: "also check the interaction sys_id an update goes to (32 hexadecimal characters)"),
-        OptionSpec(name: "format", value: "text|json", help: "text: FILE:LINE:COL: severity: message [code] (default); json: an array of {file, valid, diagnostics}"),
+        OptionSpec(name: "sys-id", value: "ID", help: "check this interaction sys_id for the update files (32 hexadecimal characters); optional"),
+        OptionSpec(name: "format", value: "FORMAT", help: "text (default), json, sarif or github; see Formats below"),
+        OptionSpec(name: "color", value: "WHEN", help: "colour text output: auto (default: on a terminal, unless NO_COLOR is set), always, never"),
+        OptionSpec(name: "ignore", value: "CODE[,CODE]", help: "drop diagnostics with these codes from output and exit status (repeatable)"),
+        OptionSpec(name: "warnings-as-errors", value: nil, help: "report warnings as errors (in every format) and fail on them"),
         OptionSpec(name: "help", value: nil, help: "show this help"),
     ]
 
     static let usage = """
-        Usage: openframe-rpc validate [--operation create|update] [--sys-id ID] [--format text|json] FILE... | -
+        Usage: openframe-rpc validate [OPTION...] PATH... | -
 
-        Validates openframe voice-interaction payload files (or standard input, '-') with the same rules
-        as the openframe/validate method. Exit status: 0 all valid, 1 any file has an error, 2 usage or I/O error.
+        Validates openframe voice-interaction payload files with the same rules as the openframe/validate
+        method. A PATH is a file, or a directory searched for *.json files at any depth (each directory's
+        entries sorted by name; hidden entries, node_modules and links to directories are skipped); '-'
+        reads standard input. The interaction sys_id is never required: --sys-id, when given, is checked.
 
         Options:
         \(OptionParser.describe(specs))
+
+        Formats (results on stdout, the summary on stderr):
+          text    FILE:LINE:COL: severity: message [code], LINE and COL 1-based, COL counting bytes as
+                  compilers do. On a terminal (or with --color always) each is followed by its source line
+                  with the range underlined; colour follows --color.
+          json    [{"file", "valid", "diagnostics": [...]}, ...]; an unreadable input has "error" instead.
+                  A diagnostic's "range" is LSP's (0-based line, UTF-16 character, end exclusive); its
+                  "line"/"column" and "endLine"/"endColumn" are 1-based with byte columns (end exclusive).
+          sarif   SARIF 2.1.0 for GitHub code scanning: a rule per code with its help, 1-based regions
+                  in UTF-16 columns (columnKind utf16CodeUnits), paths relative to the current directory
+                  (%SRCROOT%); unreadable inputs are toolExecutionNotifications.
+          github  GitHub Actions workflow commands (::error file=F,line=L,col=C,endLine=L,endColumn=C,
+                  title=CODE::message), columns in UTF-16 code units, endColumn inclusive.
+
+        Every input is a result in every format, unreadable ones too (an error line, an "error" entry,
+        a notification, an ::error).
+
+        Exit status:
+          0  every input was read and none has an error (warnings allowed, unless --warnings-as-errors)
+          1  every input was read, and at least one has an error
+          2  some input could not be read (missing, unreadable, or a directory with no *.json file),
+             whatever the others hold; or a usage error (then nothing is validated)
+        Ignored codes never count.
+
+        Diagnostic codes (for --ignore):
+        \(codeList)
         """
 
-    enum Format: String { case text, json }
+    static var codeList: String {
+        let width = (DiagnosticCode.allCases.map(\.rawValue.count).max() ?? 0) + 2
+        return DiagnosticCode.allCases.map { code in
+            let label = code.rawValue + String(repeating: " ", count: width - code.rawValue.count)
+            let severity = code.severity.rawValue + String(repeating: " ", count: 8 - code.severity.rawValue.count)
+            return "  \(label)\(severity)\(code.summary)"
+        }.joined(separator: "\n")
+    }
+
+    enum Format: String, CaseIterable { case text, json, sarif, github }
 
     static func run(_ arguments: ArraySlice<String>) -> Int32 {
         let options: ParsedOptions
@@ -45,71 +85,70 @@ enum ValidateCommand {
         let format: Format
         if let text = options.value("format") {
             guard let parsed = Format(rawValue: text) else {
-                return Terminal.usageError("--format must be 'text' or 'json'; got '\(text)'")
+                return Terminal.usageError("--format must be 'text', 'json', 'sarif' or 'github'; got '\(text)'")
             }
             format = parsed
         } else {
             format = .text
         }
+        var color = Terminal.ColorChoice.auto
+        if let text = options.value("color") {
+            guard let parsed = Terminal.ColorChoice(rawValue: text) else {
+                return Terminal.usageError("--color must be 'auto', 'always' or 'never'; got '\(text)'")
+            }
+            color = parsed
+        }
+        var policy = DiagnosticPolicy(warningsAsErrors: options.has("warnings-as-errors"))
+        for list in options.allValues("ignore") {
+            for name in list.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard let code = DiagnosticCode(rawValue: name) else {
+                    let valid = DiagnosticCode.allCases.map(\.rawValue)
+                    let closest = OptionParser.closest(to: name, among: valid).map { "; did you mean '\($0)'?" } ?? ""
+                    return Terminal.usageError("--ignore: unknown diagnostic code '\(name)'\(closest) (the codes are listed in 'openframe-rpc validate --help')")
+                }
+                policy.ignored.insert(code)
+            }
+        }
         guard !options.positionals.isEmpty else {
-            return Terminal.usageError("no file to validate; give one or more FILEs, or '-' for standard input")
+            return Terminal.usageError("no file to validate; give one or more FILEs or directories, or '-' for standard input")
         }
 
-        var results: [JSONValue] = []
-        var anyError = false, ioError = false, invalidCount = 0
-        for path in options.positionals {
-            let name = path == "-" ? "<stdin>" : path
-            guard let bytes = read(path) else {
-                ioError = true
-                continue
-            }
-            let operation = fixedOperation ?? OpenFrame.Operation(documentName: name)
-            // A payload file carries no sys_id: it is checked only when --sys-id gives one.
-            let report = Validator.validate(text: bytes, operation: operation, interactionSysId: options.value("sys-id"), requireSysId: false)
-            let lines = LineIndex(bytes)
-            if !report.isValid {
-                anyError = true
-                invalidCount += 1
-            }
-            switch format {
-            case .text:
-                var out = ""
-                for diagnostic in report.diagnostics {
-                    var location = name
-                    if let span = diagnostic.span {
-                        let position = lines.lineColumn(of: span.start)
-                        location += ":\(position.line):\(position.column)"
-                    }
-                    out += "\(location): \(diagnostic.severity.rawValue): \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
-                }
-                Terminal.out(out)
-            case .json:
-                results.append([
-                    "file": .string(name),
-                    "valid": .bool(report.isValid),
-                    "diagnostics": .array(report.diagnostics.map { $0.json(lineIndex: lines) }),
-                ])
-            }
+        let files = FileDiscovery.inputs(for: options.positionals).map { input in
+            check(input, operation: fixedOperation ?? OpenFrame.Operation(documentName: input.name), sysId: options.value("sys-id"), policy: policy)
         }
-        if format == .json {
-            Terminal.out(String(decoding: JSONWriter.serialize(.array(results), indent: 2), as: UTF8.self) + "\n")
+        let unreadable = files.filter(\.isUnreadable).count
+        let invalid = files.filter { !$0.isValid && !$0.isUnreadable }.count
+        let status: Int32 = unreadable > 0 ? 2 : invalid > 0 ? 1 : 0
+
+        switch format {
+        case .text:
+            let colored = color.enabled(for: 1)
+            Terminal.out(TextReport(color: colored, excerpts: colored || isatty(1) == 1).render(files))
+        case .json:
+            Terminal.out(JSONReport.render(files))
+        case .sarif:
+            Terminal.out(SARIFReport().render(files, exitCode: status))
+        case .github:
+            Terminal.out(GitHubReport.render(files))
         }
-        let checked = options.positionals.count
-        Terminal.err("\(checked) file\(checked == 1 ? "" : "s") checked: \(invalidCount == 0 && !ioError ? "all valid" : "\(invalidCount) with errors")\n")
-        return ioError ? 2 : anyError ? 1 : 0
+        Terminal.err(summary(files: files.count, invalid: invalid, unreadable: unreadable))
+        return status
     }
 
-    static func read(_ path: String) -> [UInt8]? {
-        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            Terminal.err("openframe-rpc: cannot read '\(path)': no such file\n")
-            return nil
+    static func check(_ input: Input, operation: OpenFrame.Operation, sysId: String?, policy: DiagnosticPolicy) -> CheckedFile {
+        switch FileRead.contents(of: input) {
+        case .failure(let failure):
+            return CheckedFile(name: input.name, outcome: .unreadable(reason: failure.reason))
+        case .success(let bytes):
+            let report = Validator.validate(text: bytes, operation: operation, interactionSysId: sysId)
+            return CheckedFile(name: input.name, outcome: .checked(lines: LineIndex(bytes), diagnostics: policy.apply(report.diagnostics)))
         }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
-            Terminal.err("openframe-rpc: cannot read '\(path)': \(isDirectory.boolValue ? "it is a directory" : "permission denied or unreadable")\n")
-            return nil
-        }
-        return Array(data)
+    }
+
+    static func summary(files: Int, invalid: Int, unreadable: Int) -> String {
+        var parts: [String] = []
+        if invalid > 0 { parts.append("\(invalid) with errors") }
+        if unreadable > 0 { parts.append("\(unreadable) unreadable") }
+        return "\(files) file\(files == 1 ? "" : "s") checked: \(parts.isEmpty ? "all valid" : parts.joined(separator: ", "))\n"
     }
 }
