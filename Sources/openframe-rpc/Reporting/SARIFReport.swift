@@ -79,11 +79,9 @@ struct SARIFReport {
         }
     }
 
-    /// SARIF asks for messages that are sentences: a capital first letter, a final period.
+    /// SARIF asks for messages that end with a period. (No capital is forced: many start with a member name.)
     static func sentence(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        let capitalised = first.uppercased() + text.dropFirst()
-        return capitalised.hasSuffix(".") ? capitalised : capitalised + "."
+        text.hasSuffix(".") ? text : text + "."
     }
 
     private func result(_ diagnostic: Diagnostic, file: String, lines: LineIndex) -> JSONValue {
