@@ -62,7 +62,7 @@ enum FileDiscovery {
         }
         for entry in entries.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
             guard !entry.hasPrefix("."), !skippedDirectories.contains(entry) else { continue }
-            let path = directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
+            let path = directory == "." ? entry : directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
             var status = stat()
             guard lstat(path, &status) == 0 else { continue }
             switch status.st_mode & S_IFMT {
