@@ -9,7 +9,7 @@ public enum Validator {
     /// The sys_id rule, the same for every front end (openframe/validate, the CLI, the editor): an update's
     /// `interactionSysId` travels in the URL, not in the payload, so validation checks it when given
     /// (invalid-sys-id) and never requires it; a payload file can be checked offline before any record
-    /// exists. Only sending an update (openframe/update) requires it, as a param.
+    /// exists. Only sending an update (openframe/updateVoiceInteraction) requires it, as a param.
     public static func validate(_ payload: JSONNode, operation: Operation, interactionSysId: String?) -> ValidationReport {
         let document = payload.document
         var diagnostics = document.withTape { tape in
