@@ -25,7 +25,7 @@ enum ServeCommand {
 
         Usage:
           openframe-rpc [serve] [options]      run the server on stdin/stdout (see protocol.md)
-          openframe-rpc validate [options] FILE... | -
+          openframe-rpc validate [options] PATH... | -
                                                validate payload files (see 'openframe-rpc validate --help')
           openframe-rpc schema [--operation create|update] [--write DIR]
                                                print (or write) the payloads' JSON Schemas

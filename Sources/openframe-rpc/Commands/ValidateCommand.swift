@@ -9,7 +9,7 @@ enum ValidateCommand {
         OptionSpec(name: "operation", value: "create|update", help: "validate as a create or an update payload (default: by file name, *.update.json is an update)"),
         OptionSpec(name: "sys-id", value: "ID", help: "check this interaction sys_id for the update files (32 hexadecimal characters); optional"),
         OptionSpec(name: "format", value: "FORMAT", help: "text (default), json, sarif or github; see Formats below"),
-        OptionSpec(name: "color", value: "WHEN", help: "colour text output: auto (default: on a terminal, unless NO_COLOR is set), always, never"),
+        OptionSpec(name: "color", value: "WHEN", help: "colour text output: auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb), always, never"),
         OptionSpec(name: "ignore", value: "CODE[,CODE]", help: "drop diagnostics with these codes from output and exit status (repeatable)"),
         OptionSpec(name: "warnings-as-errors", value: nil, help: "report warnings as errors (in every format) and fail on them"),
         OptionSpec(name: "help", value: nil, help: "show this help"),
@@ -57,7 +57,7 @@ enum ValidateCommand {
         let width = (DiagnosticCode.allCases.map(\.rawValue.count).max() ?? 0) + 2
         return DiagnosticCode.allCases.map { code in
             let label = code.rawValue + String(repeating: " ", count: width - code.rawValue.count)
-            let severity = code.severity.rawValue + String(repeating: " ", count: 8 - code.severity.rawValue.count)
+            let severity = code.severity.rawValue + String(repeating: " ", count: 9 - code.severity.rawValue.count)
             return "  \(label)\(severity)\(code.summary)"
         }.joined(separator: "\n")
     }

@@ -27,8 +27,10 @@ enum FileDiscovery {
         var inputs: [Input] = []
         var seen: Set<String> = []
         func add(_ input: Input) {
-            if case .file(let path) = input.kind {
-                guard seen.insert(URL(fileURLWithPath: path).standardizedFileURL.path).inserted else { return }
+            switch input.kind {
+            case .file(let path): guard seen.insert(URL(fileURLWithPath: path).standardizedFileURL.path).inserted else { return }
+            case .standardInput: guard seen.insert("-").inserted else { return }  // it can be read once
+            case .failed: break
             }
             inputs.append(input)
         }
