@@ -50,6 +50,9 @@ struct SourceExcerpt {
 
     /// Control characters would move the cursor; they are shown as U+FFFD, one column like the original.
     private static func printable(_ character: Character) -> String {
-        character == "\t" || !(character.unicodeScalars.first.map { $0.value < 0x20 || $0.value == 0x7F } ?? false) ? String(character) : "\u{FFFD}"
+        guard character != "\t", let scalar = character.unicodeScalars.first, scalar.value < 0x20 || scalar.value == 0x7F else {
+            return String(character)
+        }
+        return "\u{FFFD}"
     }
 }
