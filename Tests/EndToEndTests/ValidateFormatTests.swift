@@ -46,6 +46,12 @@ struct ValidateFormatTests {
         #expect(explicit.stderr == "4 files checked: 2 with errors\n")
     }
 
+    @Test func standardInputIsReadOnce() async throws {
+        let result = try await CommandResult.run(["validate", "--format", "json", "-", "-"], input: Array(Self.valid.utf8))
+        #expect(result.status == 0)
+        #expect(try json(result.stdout) == [["file": "<stdin>", "valid": true, "diagnostics": []]])
+    }
+
     @Test func aDirectoryWithoutJSONIsAnError() async throws {
         let directory = try tree(["notes.txt": "x", "node_modules/w.json": Self.valid])
         let result = try await CommandRun.run(["validate", directory.path, Self.update], currentDirectory: root)
