@@ -2,24 +2,19 @@ import JSON
 import JSONRPC
 import OpenFrameForwarding
 
-/// The one place forwarding failures become JSON-RPC errors (codes documented in protocol.md).
+/// The one place forwarding failures become JSON-RPC errors (codes in `ErrorCode+OpenFrame.swift`).
 public enum ForwardingErrorMapping {
-    /// The instance answered, but not with success.
-    public static let instanceErrorCode = -32001
-    /// The instance could not be reached (or gave no usable answer).
-    public static let unreachableCode = -32002
-
     public static func responseError(_ error: ForwardingError) -> ResponseError {
         switch error {
         case .instance(let status, let message, let detail):
             var errorObject: JSONObject = ["message": .string(message)]
             errorObject["detail"] = detail.map { .string($0) } ?? .null
             return ResponseError(
-                code: instanceErrorCode,
+                code: .instanceError,
                 message: "the instance answered HTTP \(status): \(message)\(detail.map { " (\($0))" } ?? "")",
                 data: ["httpStatus": .int(status), "error": .object(errorObject)])
         case .unreachable(let reason, _):
-            return ResponseError(code: unreachableCode, message: "the instance could not be reached: \(reason)", data: ["reason": .string(reason)])
+            return ResponseError(code: .instanceUnreachable, message: "the instance could not be reached: \(reason)", data: ["reason": .string(reason)])
         case .cancelled:
             return .cancelled()
         case .configuration(let message):

@@ -26,49 +26,39 @@ public final class OpenFrameService: Sendable {
 
     public var target: any InteractionTarget { box.target }
 
-    public var methods: [String] { [ValidateMethod.name, ForwardMethods.create, ForwardMethods.update] }
-
+    /// Installs the openframe methods and the language server on `server`, which then answers
+    /// `initialize` from what was registered (see `Registrar`).
     public func install(on server: Server) {
+        install(on: Registrar(server: server))
+    }
+
+    public func install(on registrar: Registrar) {
         let box = self.box
-        server.registerRaw(ValidateMethod.name, ValidateMethod.handleRaw)
+        registrar.requestRaw(ValidateMethod.name, ValidateMethod.handleRaw)
         for operation in Operation.allCases {
-            server.register(ForwardMethods.name(of: operation), async: { context in
+            registrar.request(ForwardMethods.name(of: operation), async: { context in
                 try await ForwardMethods.handle(context, operation, target: box.target)
             })
         }
-        let methods = self.methods
         let settings = self.settings
         let log = self.log
-        server.initializeHandler = { params in
-            if let options = params?["initializationOptions"], !options.isNull {
-                guard options.kind == .object else {
-                    throw ResponseError.invalidParams("initialize: initializationOptions must be an object; found \(options.kind)")
-                }
-                if options["instance"] != nil || options["auth"] != nil {
-                    do throws(ForwardingError) {
-                        box.target = try settings.makeTarget(options: options, log: log)
-                    } catch {
-                        throw ResponseError.invalidParams("initialize: \(ForwardingErrorMapping.responseError(error).message)")
-                    }
-                    log.info("target from initializationOptions: \(box.target.kind.rawValue) \(box.target.displayName)")
-                }
+        registrar.onInitialize { params in
+            guard let options = params?["initializationOptions"], !options.isNull else { return }
+            guard options.kind == .object else {
+                throw ResponseError.invalidParams("initialize: initializationOptions must be an object; found \(options.kind)")
             }
-            let target = box.target
-            return [
-                "capabilities": [
-                    "experimental": [
-                        "openframe": [
-                            "methods": .array(methods.map { .string($0) }),
-                            "target": .string(target.kind.rawValue),
-                            "targetName": .string(target.displayName),
-                        ],
-                    ],
-                ],
-                "serverInfo": ["name": .string(OpenFrameRPC.name), "version": .string(OpenFrameRPC.version)],
-            ]
+            guard options["instance"] != nil || options["auth"] != nil else { return }
+            do throws(ForwardingError) {
+                box.target = try settings.makeTarget(options: options, log: log)
+            } catch {
+                throw ResponseError.invalidParams("initialize: \(ForwardingErrorMapping.responseError(error).message)")
+            }
+            log.info("target from initializationOptions: \(box.target.kind.rawValue) \(box.target.displayName)")
         }
-        // The language server for payload documents (textDocument/*, openframe/schema); it merges its
-        // capabilities, with the negotiated positionEncoding, into the initialize result above.
-        EditorSupport.install(on: server)
+        // Where creates and updates go, as settled by initializationOptions above.
+        registrar.announce(.settled("experimental", "openframe", "target") { .string(box.target.kind.rawValue) })
+        registrar.announce(.settled("experimental", "openframe", "targetName") { .string(box.target.displayName) })
+        // The language server for payload documents (textDocument/*, openframe/schema).
+        EditorSupport.install(on: registrar)
     }
 }

@@ -46,7 +46,7 @@ public struct TargetSettings: Sendable {
             instance: instance, version: OpenFrameRPC.version, authentication: authentication, wireFormat: wireFormat,
             requestTimeout: requestTimeout, maxConcurrentForwards: maxConcurrentForwards, maxAttempts: maxAttempts,
             allowInsecureHTTP: allowInsecureHTTP)
-        return InstanceClient(configuration: configuration, log: { line in log.debug(line) })
+        return InstanceClient(configuration: configuration, log: log.sink(.debug))
     }
 
     private func makeSandbox(log: Log) throws(ForwardingError) -> any InteractionTarget {

@@ -49,7 +49,7 @@ struct ForwardingTests {
         #expect(await server.response(3)?["result"] == ["status": "SUCCESS", "target": "sandbox"])
         server.request(4, "openframe/updateVoiceInteraction", ["interactionSysId": "0123456789abcdef0123456789abcdef", "payload": try Self.updatePayload])
         let missing = try #require(await server.response(4)?["error"])
-        #expect(missing["code"] == -32001)
+        #expect(missing["code"] == -33001)
         #expect(missing["data"] == ["httpStatus": 404, "error": ["message": "No Record found", "detail": "Record doesn't exist or ACL restricts the record retrieval"]])
         server.closeInput()
         #expect(await server.waitForExit() == 0)
@@ -125,29 +125,29 @@ struct ForwardingTests {
     @Test func failuresAreClearAndNothingIsDuplicated() async throws {
         let standIn = try await StandIn()
         let server = try ServerProcess(["--instance", standIn.url, "--request-timeout", "1"])
-        // 500 with a ServiceNow error body: -32001, sent once.
+        // 500 with a ServiceNow error body: -33001, sent once.
         try await standIn.addFaults(#"[{"status": 500, "error": {"message": "Script error", "detail": "boom"}}]"#)
         server.request(1, "openframe/createVoiceInteraction", ["payload": Self.callerPayload])
         let failed = try #require(await server.response(1)?["error"])
-        #expect(failed["code"] == -32001)
+        #expect(failed["code"] == -33001)
         #expect(failed["data"] == ["httpStatus": 500, "error": ["message": "Script error", "detail": "boom"]])
         #expect(try await standIn.requests().count == 1)
 
-        // A slow answer times out: -32002, and the create was sent exactly once.
+        // A slow answer times out: -33002, and the create was sent exactly once.
         try await standIn.control("DELETE", "/requests")
         try await standIn.addFaults(#"[{"delay": 3}]"#)
         server.request(2, "openframe/createVoiceInteraction", ["payload": Self.callerPayload])
         let timedOut = try #require(await server.response(2)?["error"])
-        #expect(timedOut["code"] == -32002)
+        #expect(timedOut["code"] == -33002)
         #expect(timedOut["data"]?["reason"]?.stringValue?.isEmpty == false)
         try await Task.sleep(nanoseconds: 2_500_000_000)
         #expect(try await standIn.requests().count == 1)
 
-        // The connection drops after the record was stored: -32002, and exactly one record.
+        // The connection drops after the record was stored: -33002, and exactly one record.
         try await standIn.control("POST", "/reset")
         try await standIn.addFaults(#"[{"drop": "after_store"}]"#)
         server.request(3, "openframe/createVoiceInteraction", ["payload": Self.callerPayload])
-        #expect(await server.response(3)?["error"]?["code"] == -32002)
+        #expect(await server.response(3)?["error"]?["code"] == -33002)
         #expect(try await standIn.records().count == 1)
         #expect(try await standIn.requests().count == 1)
 
@@ -163,7 +163,7 @@ struct ForwardingTests {
         try await standIn.addFaults(#"[{"status": 502, "html": true}]"#)
         server.request(5, "openframe/createVoiceInteraction", ["payload": Self.callerPayload])
         let proxy = try #require(await server.response(5)?["error"])
-        #expect(proxy["code"] == -32001 && proxy["data"]?["httpStatus"] == 502)
+        #expect(proxy["code"] == -33001 && proxy["data"]?["httpStatus"] == 502)
         let proxyMessage = try #require(proxy["message"]?.stringValue)
         #expect(!proxyMessage.contains("<"), "tags stripped: \(proxyMessage)")
         server.closeInput()
@@ -176,7 +176,7 @@ struct ForwardingTests {
         let server = try ServerProcess(["--instance", "http://127.0.0.1:\(port)", "--max-attempts", "3"])
         server.request(1, "openframe/createVoiceInteraction", ["payload": Self.callerPayload, "workDoneToken": "r"])
         let error = try #require(await server.response(1, timeout: 30)?["error"])
-        #expect(error["code"] == -32002)
+        #expect(error["code"] == -33002)
         #expect(progress(server, token: "r").filter { $0["message"]?.stringValue?.hasPrefix("retrying") == true }.count == 2)
     }
 
@@ -203,7 +203,7 @@ struct ForwardingTests {
             environment: ["OPENFRAME_USERNAME": "someone", "OPENFRAME_PASSWORD": Self.secret])
         server.request(1, "openframe/createVoiceInteraction", ["payload": Self.callerPayload, "workDoneToken": "s"])
         let error = try #require(await server.response(1)?["error"])
-        #expect(error["code"] == -32001 && error["data"]?["httpStatus"] == 401)
+        #expect(error["code"] == -33001 && error["data"]?["httpStatus"] == 401)
         try await standIn.addFaults(#"[{"delay": 3}]"#)
         server.request(2, "openframe/createVoiceInteraction", ["payload": Self.callerPayload])
         _ = await server.response(2)

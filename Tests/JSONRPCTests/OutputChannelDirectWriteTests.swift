@@ -1,5 +1,5 @@
 import Dispatch
-import Glibc
+import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
 import Testing
 @testable import JSONRPC
 
@@ -12,7 +12,7 @@ import Testing
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&descriptor, 1, 0) == 1 else { return [] }
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        let n = chunk.withUnsafeMutableBytes { Platform.read(fd, $0.baseAddress, $0.count) }
         return n > 0 ? Array(chunk[0..<n]) : []
     }
 

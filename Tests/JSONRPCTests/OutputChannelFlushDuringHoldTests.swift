@@ -1,5 +1,5 @@
 import Dispatch
-import Glibc
+import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
 import Testing
 @testable import JSONRPC
 

@@ -1,5 +1,5 @@
 import Dispatch
-import Glibc
+import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
 @testable import JSONRPC
 
 struct Pipe {

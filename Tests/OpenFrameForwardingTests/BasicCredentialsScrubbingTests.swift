@@ -8,7 +8,7 @@ import TestSupport
 /// password but not what the client actually sends, `base64(username:password)`. An instance or
 /// a proxy that echoes the request's `Authorization` header in its error text (a ServiceNow error
 /// detail, an HTML error page) handed the encoded credentials, which decode to the password, to
-/// the host in the -32001 error message and to the log.
+/// the host in the -33001 error message and to the log.
 @Suite("Basic credentials are scrubbed in every form the client sends them", .serialized, .timeLimit(.minutes(1)))
 struct BasicCredentialsScrubbingTests {
     static let username = "integration.user"

@@ -43,10 +43,26 @@ struct EditorCapabilitiesTests {
         #expect(result["serverInfo"]?["name"] == "openframe-rpc")
     }
 
-    @Test func mergeCombinesObjectsAndLists() {
-        let merged = EditorSupport.merge(
-            ["a": ["x": 1, "list": [1, 2]], "b": true],
-            ["a": ["y": 2, "list": [2, 3]], "c": "new"])
-        #expect(merged == ["a": ["x": 1, "list": [1, 2, 3], "y": 2], "b": true, "c": "new"])
+    @Test func capabilitiesAreSetAtTheirPathsInOrder() {
+        var object: JSONObject = ["a": ["x": 1], "b": true]
+        Registrar.set(2, at: ["a", "y"], in: &object)
+        Registrar.set("new", at: ["c", "d", "e"], in: &object)
+        Registrar.set(false, at: ["b"], in: &object)
+        #expect(JSONValue.object(object) == ["a": ["x": 1, "y": 2], "b": false, "c": ["d": ["e": "new"]]])
+    }
+
+    /// A capability comes with its handler: the editor alone announces the editor's, the service's
+    /// target only when the service is installed.
+    @Test func onlyWhatIsRegisteredIsAnnounced() throws {
+        let editorOnly = EditorClient(initialize: false)
+        let capabilities = try #require(editorOnly.initialize(positionEncodings: nil, snippets: false)["result"]?["capabilities"])
+        #expect(capabilities["experimental"] == ["openframe": ["methods": ["openframe/schema"]]])
+        #expect(capabilities["hoverProvider"] == true)
+        let service = EditorClient(service: true, initialize: false)
+        let full = try #require(service.initialize(positionEncodings: nil, snippets: false)["result"]?["capabilities"])
+        #expect(full["experimental"]?["openframe"]?["target"] == "sandbox")
+        #expect(full["experimental"]?["openframe"]?["methods"] == [
+            "openframe/validate", "openframe/createVoiceInteraction", "openframe/updateVoiceInteraction", "openframe/schema",
+        ])
     }
 }

@@ -40,7 +40,7 @@ final class EditorClient: @unchecked Sendable {
             OpenFrameService(target: Sandbox()).install(on: server)
             editor = nil
         } else {
-            editor = EditorSupport.install(on: server)
+            editor = EditorSupport.install(on: Registrar(server: server))
         }
         if initialize { self.initialize(positionEncodings: positionEncodings, snippets: snippets) }
     }

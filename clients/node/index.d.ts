@@ -178,8 +178,8 @@ export declare const ErrorCodes: Readonly<{
   MethodNotFound: -32601;
   InvalidParams: -32602;
   InternalError: -32603;
-  InstanceError: -32001;
-  InstanceUnreachable: -32002;
+  InstanceError: -33001;
+  InstanceUnreachable: -33002;
   RequestCancelled: -32800;
 }>;
 
@@ -197,13 +197,13 @@ export declare class PayloadInvalid extends InvalidParams {
 }
 /** -32601. */
 export declare class MethodNotFound extends OpenFrameError {}
-/** -32001: the instance answered with a failure. */
+/** -33001: the instance answered with a failure. */
 export declare class InstanceError extends OpenFrameError {
   readonly httpStatus: number | null;
   readonly instanceMessage: string;
   readonly detail: string | null;
 }
-/** -32002: the instance could not be reached. */
+/** -33002: the instance could not be reached. */
 export declare class InstanceUnreachable extends OpenFrameError {
   readonly reason: string;
 }

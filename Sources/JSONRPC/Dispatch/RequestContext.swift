@@ -1,6 +1,9 @@
 import JSON
 
-/// What a handler gets: the request, a way to talk back before it answers, and its cancellation state.
+/// What a handler gets: the request and a way to talk back before it answers. It holds no
+/// cancellation state: a cancelled request (`$/cancelRequest`, `exit`) is answered -32800 at once by
+/// `InFlightRequests`, which also cancels an async handler's Task (seen as `Task.isCancelled` or a
+/// thrown `CancellationError`); whatever a handler returns after that is dropped.
 public struct RequestContext: Sendable {
     public let request: Request
     let output: MessageOutput

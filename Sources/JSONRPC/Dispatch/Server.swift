@@ -86,6 +86,16 @@ public final class Server: @unchecked Sendable {
     /// Requests being served right now.
     public var inFlightCount: Int { inFlight.count }
 
+    /// What a host can send that this server handles: the registered requests and notifications
+    /// and the server's own (lifecycle, cancellation); protocol.md's method index is checked against it.
+    public var handledMethods: (requests: Set<String>, notifications: Set<String>) {
+        lock.withLock { (Set(handlers.keys).union(Self.ownRequests), Set(notificationHandlers.keys).union(Self.ownNotifications)) }
+    }
+
+    /// The methods `dispatch` and `handle(_ notification:)` answer themselves, whatever is registered.
+    static let ownRequests: Set<String> = ["initialize", "shutdown"]
+    static let ownNotifications: Set<String> = ["initialized", "exit", "$/cancelRequest", "$/setTrace"]
+
     // MARK: input
 
     /// One frame from the transport.

@@ -30,6 +30,14 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     }
 }
 
+/// The process's one logger: lines for a person, on stderr.
+///
+/// The logging rule, stated here once: JSONRPC and the layers above it (OpenFrameServer, the
+/// executable) log through `Log` (`Log.shared`, or a `Log` handed in). The layers below JSONRPC
+/// (JSON, OpenFrame, OpenFrameForwarding) cannot import it and never write to stderr themselves: they
+/// return what a person should read as values (`Sandbox.warnings`) or report it through a sink
+/// closure, `@Sendable (String) -> Void` (`InstanceClient.LogSink`), that the layer wiring them
+/// passes in as `log.sink(.debug)`, choosing the level there.
 public final class Log: @unchecked Sendable {
     public static let shared = Log()
 
@@ -52,7 +60,7 @@ public final class Log: @unchecked Sendable {
             line.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
-                    let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    let written = Platform.write(fd, raw.baseAddress! + offset, raw.count - offset)
                     if written < 0 { if errno == EINTR { continue } else { return } }
                     offset += written
                 }
@@ -65,4 +73,9 @@ public final class Log: @unchecked Sendable {
     public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
     public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
     public func trace(_ message: @autoclosure () -> String) { log(.trace, message()) }
+
+    /// A sink for a lower layer's lines (see the rule above), logged at `level`.
+    public func sink(_ level: LogLevel) -> @Sendable (String) -> Void {
+        { [self] line in log(level, line) }
+    }
 }

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -31,9 +33,9 @@ final class DedicatedThread: @unchecked Sendable {
         pthread_attr_setstacksize(&attributes, size)
 
         let start = Unmanaged.passRetained(Start(body: body, thread: self)).toOpaque()
-        var handle = pthread_t()
+        var handle = Platform.newThreadHandle
         let result = pthread_create(&handle, &attributes, { context in
-            let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
+            let start = Unmanaged<Start>.fromOpaque(Platform.threadArgument(context)).takeRetainedValue()
             start.body()
             start.thread.markFinished()
             return nil

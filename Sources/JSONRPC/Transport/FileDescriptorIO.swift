@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -9,7 +11,7 @@ enum FileDescriptorIO {
     /// Bytes read, 0 at end of input, or -errno on failure.
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            let n = Platform.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
             let error = errno
             if error == EINTR { continue }
@@ -25,7 +27,7 @@ enum FileDescriptorIO {
         guard let base = bytes.baseAddress else { return 0 }
         var offset = 0
         while offset < bytes.count {
-            let n = Glibc.write(fd, base + offset, bytes.count - offset)
+            let n = Platform.write(fd, base + offset, bytes.count - offset)
             if n > 0 {
                 offset += n
                 progress(n)

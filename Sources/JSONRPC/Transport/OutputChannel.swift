@@ -1,13 +1,10 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// Ignoring SIGPIPE turns a vanished host into an EPIPE we handle, instead of process death.
-private let sigpipeIgnored: Void = {
-    _ = signal(SIGPIPE, SIG_IGN)
-}()
 
 /// The single writer of protocol output.
 ///
@@ -73,7 +70,7 @@ public final class OutputChannel: @unchecked Sendable {
         closesFileDescriptor: Bool = false,
         onClosed: (@Sendable () -> Void)? = nil
     ) {
-        _ = sigpipeIgnored
+        Platform.ignoreSIGPIPE()
         self.fileDescriptor = fileDescriptor
         self.currentFraming = framing
         self.highWaterMark = max(0, highWaterMark)
@@ -171,7 +168,7 @@ public final class OutputChannel: @unchecked Sendable {
         let shouldClose = closesFileDescriptor && !descriptorClosed
         descriptorClosed = true
         mutex.unlock()
-        if shouldClose { _ = Glibc.close(fileDescriptor) }
+        if shouldClose { Platform.close(fileDescriptor) }
     }
 
     // MARK: Direct writes
@@ -276,14 +273,14 @@ public final class OutputChannel: @unchecked Sendable {
 }
 
 /// `pwritev2(…, RWF_NOWAIT)`: a write that takes what fits and never waits for the reader.
-/// Looked up at run time (the Glibc module does not declare it); pipes only, where Linux
+/// Looked up at run time (the Glibc module does not declare it; Darwin has none); pipes only, where Linux
 /// supports the flag (5.x kernels answer EOPNOTSUPP, and the channel stops trying).
 enum NonBlockingWrite {
     private typealias PWriteV2 = @convention(c) (Int32, UnsafePointer<iovec>?, Int32, Int, Int32) -> Int
     private static let rwfNoWait: Int32 = 0x0000_0008
 
     private static let pwritev2: PWriteV2? = {
-        guard let symbol = dlsym(nil, "pwritev2") else { return nil }
+        guard let symbol = Platform.cFunction(named: "pwritev2") else { return nil }
         return unsafeBitCast(symbol, to: PWriteV2.self)
     }()
 

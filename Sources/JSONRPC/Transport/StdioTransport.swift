@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -41,11 +43,11 @@ public final class StdioTransport: @unchecked Sendable {
     }
 
     /// Takes stdout for the protocol: returns a private duplicate of fd 1 and points fd 1 at
-    /// stderr, so a stray `print` cannot corrupt the stream. Also ignores SIGPIPE, so a
-    /// vanished host shows up as EPIPE rather than killing the process. Returns -1 if stdout
-    /// cannot be duplicated (it was closed).
+    /// stderr, so a stray `print` cannot corrupt the stream. SIGPIPE is ignored first (see
+    /// `Platform.ignoreSIGPIPE`): the flush below may already write to a host that is gone. Returns -1
+    /// if stdout cannot be duplicated (it was closed).
     public static func claimStdout() -> Int32 {
-        _ = signal(SIGPIPE, SIG_IGN)
+        Platform.ignoreSIGPIPE()
         fflush(nil)  // whatever was printed so far still goes to the real stdout
         let fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
         _ = dup2(STDERR_FILENO, STDOUT_FILENO)

@@ -1,3 +1,5 @@
+// swift-format-ignore-file
+// (a data table laid out by hand: its columns are aligned inside a string literal)
 // The ITU-T E.164 country calling codes, with the lengths of the national
 // significant number (the digits after the code) that each code's plan uses.
 //

@@ -10,9 +10,6 @@ import OpenFrame
 /// Threading: the notifications and requests run where the server runs them (small ones on the
 /// reader thread) and only ever do cheap work there; validation runs on a Dispatch queue.
 public final class EditorSupport: @unchecked Sendable {
-    /// The methods this adds, for `capabilities.experimental.openframe.methods` (textDocument/* are announced by LSP capabilities).
-    public static let methods = [SchemaMethod.name]
-
     let store = DocumentStore()
     let publisher: DiagnosticsPublisher
     private let settled = SettledOptions()
@@ -25,62 +22,41 @@ public final class EditorSupport: @unchecked Sendable {
         publisher = DiagnosticsPublisher(store: store, encoding: { settled.value.positionEncoding }, notify: notify)
     }
 
-    /// Registers the textDocument methods and `openframe/schema`, and extends `server.initializeHandler`
-    /// so that `initialize`'s result also announces this support (call it after setting that handler).
+    /// Registers the textDocument methods and `openframe/schema`, each with the capability it earns;
+    /// `initialize` settles the session's client options (position encoding, snippets) first.
     @discardableResult
-    public static func install(on server: Server) -> EditorSupport {
+    public static func install(on registrar: Registrar) -> EditorSupport {
         // Weak: the server owns the handlers that own the editor; validations may outlive a test's server.
-        let editor = EditorSupport(notify: { [weak server] method, params in server?.notify(method, params: params) })
-        server.onNotification(TextDocumentSync.didOpen) { editor.open($0) }
-        server.onNotification(TextDocumentSync.didChange) { editor.change($0) }
-        server.onNotification(TextDocumentSync.didClose) { editor.close($0) }
-        server.register(Hover.method) { try Hover.handle($0, editor: editor) }
-        server.register(Completion.method) { try Completion.handle($0, editor: editor) }
-        server.register(CodeActions.method) { try CodeActions.handle($0, editor: editor) }
-        server.register(SchemaMethod.name, SchemaMethod.handle)
-        let base = server.initializeHandler
-        server.initializeHandler = { params in
-            var result = try base(params)
-            let capabilities = editor.capabilities(for: params)
-            result = merge(result, ["capabilities": .object(capabilities)])
-            return result
+        let editor = EditorSupport(notify: { [weak server = registrar.server] method, params in server?.notify(method, params: params) })
+        registrar.onInitialize { params in editor.settle(params) }
+        registrar.announce(.settled("positionEncoding") { .string(editor.options.positionEncoding.rawValue) })
+        registrar.notifications(
+            [
+                (TextDocumentSync.didOpen, { @Sendable in editor.open($0) }),
+                (TextDocumentSync.didChange, { @Sendable in editor.change($0) }),
+                (TextDocumentSync.didClose, { @Sendable in editor.close($0) }),
+            ],
+            announcing: .fixed("textDocumentSync", value: TextDocumentSync.capability))
+        registrar.request(Hover.method, announcing: .fixed("hoverProvider", value: true)) { try Hover.handle($0, editor: editor) }
+        registrar.request(Completion.method, announcing: .fixed("completionProvider", value: Completion.capability)) {
+            try Completion.handle($0, editor: editor)
         }
+        registrar.request(CodeActions.method, announcing: .fixed("codeActionProvider", value: CodeActions.capability)) {
+            try CodeActions.handle($0, editor: editor)
+        }
+        registrar.request(SchemaMethod.name, SchemaMethod.handle)
         return editor
     }
 
-    /// The capabilities to announce, given the client's InitializeParams; also settles the
-    /// position encoding (UTF-8 when offered, else UTF-16) and snippet use for the session.
-    public func capabilities(for clientInitializeParams: JSONNode?) -> JSONObject {
-        let options = ClientOptions(initializeParams: clientInitializeParams)
-        settled.value = options
-        return [
-            "positionEncoding": .string(options.positionEncoding.rawValue),
-            "textDocumentSync": TextDocumentSync.capability,
-            "hoverProvider": true,
-            "completionProvider": Completion.capability,
-            "codeActionProvider": CodeActions.capability,
-            "experimental": ["openframe": ["methods": .array(Self.methods.map { .string($0) })]],
-        ]
+    /// Settles the session's position encoding (UTF-8 when offered, else UTF-16) and snippet use
+    /// from the client's InitializeParams.
+    func settle(_ clientInitializeParams: JSONNode?) {
+        settled.value = ClientOptions(initializeParams: clientInitializeParams)
     }
 
     func open(_ notification: JSONRPC.Notification) { TextDocumentSync.open(notification, editor: self) }
     func change(_ notification: JSONRPC.Notification) { TextDocumentSync.change(notification, editor: self) }
     func close(_ notification: JSONRPC.Notification) { TextDocumentSync.close(notification, editor: self) }
-
-    /// Objects merge member by member, arrays concatenate (without repeats), anything else: `extra` wins.
-    static func merge(_ base: JSONValue, _ extra: JSONValue) -> JSONValue {
-        switch (base, extra) {
-        case (.object(var object), .object(let more)):
-            for (key, value) in more.members {
-                object[key] = object[key].map { merge($0, value) } ?? value
-            }
-            return .object(object)
-        case (.array(let list), .array(let more)):
-            return .array(list + more.filter { !list.contains($0) })
-        default:
-            return extra
-        }
-    }
 }
 
 /// The session's ClientOptions, written once by `initialize` and read from any thread.

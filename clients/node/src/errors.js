@@ -5,14 +5,16 @@
 // No message ever includes a credential: the client never puts environment values or
 // initializationOptions into one, and the server never puts credentials into its own.
 
+// Every error code the server sends, named as protocol.md's Error codes table names them; the Swift
+// test ProtocolDocumentTests checks that the two agree (and index.d.ts).
 export const ErrorCodes = Object.freeze({
   ParseError: -32700,
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  InstanceError: -32001,
-  InstanceUnreachable: -32002,
+  InstanceError: -33001,
+  InstanceUnreachable: -33002,
   RequestCancelled: -32800,
 });
 
@@ -46,7 +48,7 @@ export class PayloadInvalid extends InvalidParams {
 export class MethodNotFound extends OpenFrameError {}
 
 /**
- * -32001: the instance answered, but not with success. `httpStatus` is its HTTP status,
+ * -33001: the instance answered, but not with success. `httpStatus` is its HTTP status,
  * `instanceMessage` and `detail` its own error message and detail; `message` is the server's sentence.
  */
 export class InstanceError extends OpenFrameError {
@@ -59,7 +61,7 @@ export class InstanceError extends OpenFrameError {
   }
 }
 
-/** -32002: no usable answer from the instance (unreachable, TLS, timeout); `reason` says which. */
+/** -33002: no usable answer from the instance (unreachable, TLS, timeout); `reason` says which. */
 export class InstanceUnreachable extends OpenFrameError {
   constructor(code, message, data) {
     super(code, message, data);

@@ -59,7 +59,7 @@ describe('instance', () => {
   it('InstanceError for an unknown record', async () => {
     await assert.rejects(client.updateVoiceInteraction(UNKNOWN_SYS_ID, updatePayload()), (error) => {
       assert.ok(error instanceof InstanceError);
-      assert.equal(error.code, -32001);
+      assert.equal(error.code, -33001);
       assert.equal(error.httpStatus, 404);
       assert.equal(error.instanceMessage, 'No Record found');
       assert.equal(error.detail, "Record doesn't exist or ACL restricts the record retrieval");
@@ -111,7 +111,7 @@ describe('unreachable', () => {
     try {
       await assert.rejects(client.createVoiceInteraction(createPayload(), { timeout: 60000 }), (error) => {
         assert.ok(error instanceof InstanceUnreachable);
-        assert.equal(error.code, -32002);
+        assert.equal(error.code, -33002);
         assert.ok(error.reason);
         assert.equal(error.reason, error.data.reason);
         return true;

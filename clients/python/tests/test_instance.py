@@ -64,7 +64,7 @@ class InstanceTests(StandInCase):
         with self.assertRaises(InstanceError) as caught:
             self.client.update_voice_interaction("0123456789abcdef0123456789abcdef", update_payload())
         error = caught.exception
-        self.assertEqual(error.code, -32001)
+        self.assertEqual(error.code, -33001)
         self.assertEqual(error.http_status, 404)
         self.assertEqual(error.message, "No Record found")
         self.assertEqual(error.detail, "Record doesn't exist or ACL restricts the record retrieval")
@@ -102,7 +102,7 @@ class UnreachableTests(unittest.TestCase):
                     c.create_voice_interaction(create_payload(), timeout=60)
                 self.assertLess(time.monotonic() - started, 30)
         error = caught.exception
-        self.assertEqual(error.code, -32002)
+        self.assertEqual(error.code, -33002)
         self.assertTrue(error.reason)
         self.assertEqual(error.reason, error.data["reason"])
 

@@ -30,8 +30,8 @@ class ErrorMappingTests(unittest.TestCase):
             ({"code": -32602, "message": "bad"}, InvalidParams),
             ({"code": -32602, "message": "bad", "data": {"diagnostics": []}}, PayloadInvalid),
             ({"code": -32601, "message": "no"}, MethodNotFound),
-            ({"code": -32001, "message": "x", "data": {"httpStatus": 500, "error": {"message": "m", "detail": None}}}, InstanceError),
-            ({"code": -32002, "message": "x", "data": {"reason": "refused"}}, InstanceUnreachable),
+            ({"code": -33001, "message": "x", "data": {"httpStatus": 500, "error": {"message": "m", "detail": None}}}, InstanceError),
+            ({"code": -33002, "message": "x", "data": {"reason": "refused"}}, InstanceUnreachable),
             ({"code": -32800, "message": "cancelled"}, Cancelled),
             ({"code": -32603, "message": "bug"}, InternalError),
             ({"code": -32600, "message": "invalid"}, OpenFrameError),
@@ -45,7 +45,7 @@ class ErrorMappingTests(unittest.TestCase):
 
     def test_instance_error_fields(self):
         error = error_from_response({
-            "code": -32001,
+            "code": -33001,
             "message": "the instance answered 404 Not Found: No Record found",
             "data": {"httpStatus": 404, "error": {"message": "No Record found", "detail": "gone"}},
         })
@@ -68,7 +68,7 @@ class ErrorMappingTests(unittest.TestCase):
         self.assertIn("/interaction/userPhoneNumber", str(error))
 
     def test_errors_pickle(self):
-        error = error_from_response({"code": -32002, "message": "x", "data": {"reason": "refused"}})
+        error = error_from_response({"code": -33002, "message": "x", "data": {"reason": "refused"}})
         copy = pickle.loads(pickle.dumps(error))
         self.assertIs(type(copy), InstanceUnreachable)
         self.assertEqual(copy.reason, "refused")

@@ -21,8 +21,8 @@
 //  * a batch gets one array holding exactly its members' answers (non-empty), nothing when no member
 //    is answered; a single message's answer is never inside an array;
 //  * every response is valid JSON-RPC 2.0: parses with JSONParser, no duplicate members, exactly
-//    "jsonrpc":"2.0", "id" and one of "result"/"error"; an error has an integer "code" in the reserved
-//    ranges (-32768…-32000, LSP's -32899…-32800), a string "message", optionally "data", nothing else;
+//    "jsonrpc":"2.0", "id" and one of "result"/"error"; an error has an integer "code" that is one of
+//    the codes the server documents (`ErrorCode.sentByServer`), a string "message", optionally "data", nothing else;
 //    no message is over 16 MiB (the transport's default maxMessageBytes);
 //  * what the server sends on its own ($/progress, textDocument/publishDiagnostics) is a valid
 //    notification (no id, a string method, params an object).
@@ -137,7 +137,7 @@ func expectation(ofFrame frame: [UInt8]) -> FrameExpectation {
     }
 }
 
-let reservedCodes: [ClosedRange<Int>] = [-32768 ... -32000, -32899 ... -32800]
+let documentedCodes = Set(ErrorCode.sentByServer.map(\.code.rawValue))
 let maxMessageBytes = 16 << 20
 
 /// Checks one response object and returns it as an `Actual`.
@@ -164,7 +164,7 @@ func response(_ node: JSONNode, in body: [UInt8]) -> Actual {
     guard let codeNode = error["code"], codeNode.kind == .number,
           let code = codeNode.intValue, codeNode.rawBytes.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) })
     else { fuzzFailure("error.code is not an integer: \(what())") }
-    fuzzCheck(reservedCodes.contains { $0.contains(code) }, "error.code \(code) outside the reserved ranges: \(what())")
+    fuzzCheck(documentedCodes.contains(code), "error.code \(code) is not one protocol.md documents: \(what())")
     fuzzCheck(error["message"]?.kind == .string, "error.message is not a string: \(what())")
     return Actual(id: idKey(id), errorCode: code)
 }
@@ -178,8 +178,8 @@ func matches(_ expected: [Expected], _ actual: [Actual]) -> Bool {
         let index = remaining.firstIndex { got in
             guard got.id == want.id else { return false }
             switch want.code {
-            case .parseError: return got.errorCode == ResponseError.parseErrorCode
-            case .invalidRequest: return got.errorCode == ResponseError.invalidRequestCode
+            case .parseError: return got.errorCode == ErrorCode.parseError.rawValue
+            case .invalidRequest: return got.errorCode == ErrorCode.invalidRequest.rawValue
             case .any: return true
             }
         }

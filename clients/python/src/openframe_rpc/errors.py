@@ -28,14 +28,15 @@ __all__ = [
     "error_from_response",
 ]
 
-# JSON-RPC and openframe-rpc error codes (see protocol.md).
+# Every error code the server sends, named as protocol.md's Error codes table names them (in
+# UPPER_SNAKE_CASE); the Swift test ProtocolDocumentTests checks that the two agree.
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
-INSTANCE_ERROR = -32001
-INSTANCE_UNREACHABLE = -32002
+INSTANCE_ERROR = -33001
+INSTANCE_UNREACHABLE = -33002
 REQUEST_CANCELLED = -32800
 
 
@@ -103,7 +104,7 @@ class MethodNotFound(OpenFrameError):
 
 
 class InstanceError(OpenFrameError):
-    """-32001: the instance answered, but not with success.
+    """-33001: the instance answered, but not with success.
 
     ``http_status`` is the instance's HTTP status; ``message`` and ``detail`` are the instance's own
     error message and detail (``detail`` may be ``None``). ``str(error)`` is the server's full sentence.
@@ -133,7 +134,7 @@ class InstanceError(OpenFrameError):
 
 
 class InstanceUnreachable(OpenFrameError):
-    """-32002: no usable answer from the instance (unreachable host, TLS failure, timeout, dropped
+    """-33002: no usable answer from the instance (unreachable host, TLS failure, timeout, dropped
     connection). ``reason`` says which, and whether the instance may have acted."""
 
     def __init__(self, code: Optional[int], message: str, data: Any = None) -> None:
