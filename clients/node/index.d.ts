@@ -11,14 +11,15 @@ export interface InteractionParameters {
   clientSessionId?: string;
   inboundId?: string;
   additionalParams?: { [field: string]: JSONValue };
-  [member: string]: JSONValue | undefined;
+  /** Other members are sent as they are (the server warns about unknown ones). */
+  [member: string]: unknown;
 }
 
 interface PayloadMembers {
   interactionContext?: { [name: string]: JSONValue };
   phoneLogs?: Array<{ [field: string]: JSONValue }>;
   relatedRecords?: Array<{ documentTable: string; documentId: string; [member: string]: JSONValue }>;
-  [member: string]: JSONValue | undefined;
+  [member: string]: unknown;
 }
 
 /** A create payload: `interaction` with `userPhoneNumber` is required (the API reference). */
