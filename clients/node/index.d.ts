@@ -4,21 +4,39 @@
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
 export type JSONObject = { [key: string]: JSONValue };
 
-/** A voice-interaction payload (create or update), as the openframe API takes it. */
-export interface VoiceInteractionPayload {
-  interaction?: {
-    userPhoneNumber?: string;
-    callbackPhoneNumber?: string;
-    clientSessionId?: string;
-    inboundId?: string;
-    additionalParams?: { [field: string]: JSONValue };
-    [member: string]: JSONValue | undefined;
-  };
+/** The `interaction` member of a payload: the voice interaction record's parameters. */
+export interface InteractionParameters {
+  userPhoneNumber?: string;
+  callbackPhoneNumber?: string;
+  clientSessionId?: string;
+  inboundId?: string;
+  additionalParams?: { [field: string]: JSONValue };
+  /** Other members are sent as they are (the server warns about unknown ones). */
+  [member: string]: unknown;
+}
+
+interface PayloadMembers {
   interactionContext?: { [name: string]: JSONValue };
   phoneLogs?: Array<{ [field: string]: JSONValue }>;
   relatedRecords?: Array<{ documentTable: string; documentId: string; [member: string]: JSONValue }>;
-  [member: string]: JSONValue | undefined;
+  [member: string]: unknown;
 }
+
+/** A create payload: `interaction` with `userPhoneNumber` is required (the API reference). */
+export interface CreatePayload extends PayloadMembers {
+  interaction: InteractionParameters & { userPhoneNumber: string };
+}
+
+/** An update payload: `interaction` is required on update too, with at least one parameter. */
+export interface UpdatePayload extends PayloadMembers {
+  interaction: InteractionParameters;
+}
+
+/** A voice-interaction payload, create or update. */
+export type VoiceInteractionPayload = CreatePayload | UpdatePayload;
+
+/** A JSON Schema (draft 2020-12) document, as openframe/schema returns it. */
+export type JSONSchema = JSONObject;
 
 export interface Position {
   line: number;
@@ -95,6 +113,8 @@ export type StderrSink =
   | { error?(line: string): void; warn?(line: string): void; info?(line: string): void; debug?(line: string): void; log?(line: string): void };
 
 export interface Logger {
+  /** A progress callback that threw or rejected (once per call). Default: process.stderr. */
+  error(message: string): void;
   warn(message: string): void;
   debug(message: string): void;
 }
@@ -113,11 +133,11 @@ export interface StartOptions {
    * | {type: 'oauth', clientId, clientSecret, username?, password?} | {type: 'apiKey', key} | {type: 'none'}}.
    */
   initializationOptions?: JSONObject;
-  /** The server's --log-level. */
+  /** The server's --log-level; default 'warning', which keeps the start-up banner off the host's stderr. */
   logLevel?: 'off' | 'error' | 'warning' | 'info' | 'debug' | 'trace';
   /** Where the server's stderr goes; default the host's process.stderr. */
   stderr?: StderrSink;
-  /** Where the client's own warnings go (unknown ids, late answers); default process.stderr. */
+  /** Where the client's own notes go (failing progress callbacks, unknown ids, late answers); default process.stderr. */
   logger?: Partial<Logger>;
   /** Milliseconds to wait for initialize's answer (default 30000). */
   startupTimeout?: number;
@@ -141,8 +161,11 @@ export interface ValidateOptions extends CallOptions {
 export interface WriteOptions extends CallOptions {
   /** e.g. "v1"; default: the instance's latest. */
   apiVersion?: string;
-  /** Called with each $/progress value of this call, before the call resolves. Throwing cancels the call. */
-  onProgress?: (progress: Progress) => void;
+  /**
+   * Called with each $/progress value of this call, before the call resolves. If it throws (or its
+   * promise rejects), the failure is reported once on the logger's `error` and the call goes on.
+   */
+  onProgress?: (progress: Progress) => void | Promise<void>;
 }
 
 export declare const VERSION: string;
@@ -159,17 +182,27 @@ export declare class OpenFrameClient {
   readonly signalCode: string | null;
   validate(payload: VoiceInteractionPayload | JSONObject, options?: ValidateOptions): Promise<ValidationResult>;
   validateText(text: string, options?: ValidateOptions): Promise<ValidationResult>;
-  createVoiceInteraction(payload: VoiceInteractionPayload, options?: WriteOptions): Promise<CreateResult>;
-  updateVoiceInteraction(sysId: string, payload: VoiceInteractionPayload, options?: WriteOptions): Promise<UpdateResult>;
+  createVoiceInteraction(payload: CreatePayload, options?: WriteOptions): Promise<CreateResult>;
+  updateVoiceInteraction(sysId: string, payload: UpdatePayload, options?: WriteOptions): Promise<UpdateResult>;
+  /** The JSON Schema of one payload kind. */
+  schema(operation: 'create' | 'update', options?: CallOptions): Promise<JSONSchema>;
+  /** Both payload schemas. */
+  schema(operation?: undefined, options?: CallOptions): Promise<{ create: JSONSchema; update: JSONSchema }>;
   /** Any JSON-RPC request; resolves to the raw result. */
-  request(method: string, params?: JSONValue, options?: CallOptions & { onProgress?: (progress: Progress) => void }): Promise<JSONValue>;
+  request(method: string, params?: JSONValue, options?: CallOptions & { onProgress?: (progress: Progress) => void | Promise<void> }): Promise<JSONValue>;
   /** shutdown, exit, and the process reaped (killed if it overstays). Idempotent. */
   close(options?: { timeout?: number }): Promise<void>;
+  /** `await using client = await OpenFrameClient.start()`: close() at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
   /** Writes one raw line to the server (for tests). */
   sendRaw(line: string): void;
   toJSON(): { pid: number; binary: string; instance: string | null; closed: boolean; alive: boolean };
 }
 
+/**
+ * The executable start() would run: `binary`, else $OPENFRAME_RPC_BIN, else the bundled binary, else
+ * openframe-rpc on PATH, else a clone's .build (above the current directory, then above this module).
+ */
 export declare function findBinary(binary?: string, env?: { [name: string]: string | null | undefined }): string;
 
 export declare const ErrorCodes: Readonly<{

@@ -26,15 +26,20 @@ function onPath(name, pathVariable) {
   return null;
 }
 
-/** `.build/release` then `.build/debug` of the repository this package lives in (used from a clone). */
-function repoBuilds() {
-  let directory = dirname(fileURLToPath(import.meta.url));
+/** Where a package built by scripts/dist carries the server: under the package, found from this module. */
+export const BUNDLED = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', BINARY_NAME);
+const PACKAGE_DIR = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The nearest directory at or above `start` that is a clone of this repository (its Package.swift
+ * beside Sources/openframe-rpc; another Swift package is not ours), or null.
+ */
+function cloneRoot(start) {
+  let directory = resolve(start);
   for (;;) {
-    if (fileExists(join(directory, 'Package.swift'))) {
-      return [join(directory, '.build', 'release', BINARY_NAME), join(directory, '.build', 'debug', BINARY_NAME)];
-    }
+    if (fileExists(join(directory, 'Package.swift')) && isDirectory(join(directory, 'Sources', BINARY_NAME))) return directory;
     const parent = dirname(directory);
-    if (parent === directory) return [];
+    if (parent === directory) return null;
     directory = parent;
   }
 }
@@ -47,11 +52,21 @@ function fileExists(path) {
   }
 }
 
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The executable to run: `binary` if given, else $OPENFRAME_RPC_BIN (from `env`, then the process
- * environment), else `openframe-rpc` on PATH, else the repository's .build/release or .build/debug.
+ * The executable to run, in this order (the same as the Python client's): `binary` if given, else
+ * $OPENFRAME_RPC_BIN (from `env`, then the process environment), else the bundled binary, else
+ * `openframe-rpc` on PATH, else a clone's .build/release or .build/debug, looked for above the
+ * current directory and above this module. BinaryNotFound lists every place tried.
  */
-export function findBinary(binary, env = {}) {
+export function findBinary(binary, env = {}, { bundled = BUNDLED, packageDir = PACKAGE_DIR } = {}) {
   if (binary != null) {
     const path = String(binary);
     if (runnable(path)) return resolve(path);
@@ -66,15 +81,33 @@ export function findBinary(binary, env = {}) {
     if (runnable(configured)) return configured;
     throw new BinaryNotFound(`${ENV_BINARY}='${configured}' does not name an executable file`);
   }
+  const tried = [`$${ENV_BINARY}: not set`];
+  if (runnable(bundled)) return resolve(bundled);
+  tried.push(`the bundled binary ${resolve(bundled)}: not there (packages built by scripts/dist carry one)`);
   const found = onPath(BINARY_NAME, process.env.PATH);
   if (found) return found;
-  const candidates = repoBuilds();
+  tried.push(`${BINARY_NAME} on PATH: not found`);
+  const candidates = [];
+  const notes = [];
+  for (const start of [process.cwd(), packageDir]) {
+    const root = cloneRoot(start);
+    if (root === null) {
+      notes.push(`no clone of the repository at or above ${resolve(start)}`);
+      continue;
+    }
+    for (const build of ['release', 'debug']) {
+      const candidate = join(root, '.build', build, BINARY_NAME);
+      if (!candidates.includes(candidate)) candidates.push(candidate);
+    }
+  }
   for (const candidate of candidates) {
     if (runnable(candidate)) return candidate;
+    tried.push(`${candidate}: not built`);
   }
-  const looked = [`$${ENV_BINARY}`, `${BINARY_NAME} on PATH`, ...candidates].join(', ');
+  tried.push(...notes);
   throw new BinaryNotFound(
-    `could not find the openframe-rpc binary (looked at: ${looked}); pass binary, set ${ENV_BINARY}, ` +
-      "or run 'swift build' in the repository",
+    `could not find the openframe-rpc binary; tried, in order:\n  - ${tried.join('\n  - ')}\n` +
+      `Pass the binary option, set ${ENV_BINARY}, install a package built by scripts/dist (it bundles the server), ` +
+      "or run 'swift build' in a clone of the repository",
   );
 }

@@ -16,6 +16,16 @@ export const VERSION = '0.1.0';
 const VALIDATE = 'openframe/validate';
 const CREATE = 'openframe/createVoiceInteraction';
 const UPDATE = 'openframe/updateVoiceInteraction';
+const SCHEMA = 'openframe/schema';
+// What a client-started server logs unless the host asks for more: warnings and errors, not the
+// start-up banner. Start-up failures are written whatever the level, so their reason still reaches
+// ServerExited.
+const DEFAULT_LOG_LEVEL = 'warning';
+const START_OPTIONS = ['binary', 'instance', 'env', 'args', 'initializationOptions', 'logLevel', 'stderr', 'logger', 'startupTimeout', 'trace'];
+const CALL_OPTIONS = ['signal', 'timeout'];
+const VALIDATE_OPTIONS = ['operation', 'interactionSysId', 'positionEncoding', ...CALL_OPTIONS];
+const WRITE_OPTIONS = ['apiVersion', 'onProgress', ...CALL_OPTIONS];
+const REQUEST_OPTIONS = ['onProgress', ...CALL_OPTIONS];
 const LOG_LEVELS = ['off', 'error', 'warning', 'info', 'debug', 'trace'];
 const STDERR_TAIL = 20;
 // After `exit`, how long the server may take to answer what is in flight (-32800) and end, even
@@ -24,9 +34,52 @@ const EXIT_GRACE_MS = 3000;
 const LOG_LINE = /^openframe-rpc: (error|warning|info|debug|trace): /;
 
 const defaultLogger = {
+  error: (message) => process.stderr.write(`openframe-rpc client: ${message}\n`),
   warn: (message) => process.stderr.write(`openframe-rpc client: ${message}\n`),
   debug: () => {},
 };
+
+const normalised = (name) => name.replaceAll('_', '').toLowerCase();
+
+function editDistance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** The valid option `name` most likely meant: the same but for case and underscores, else the closest spelling. */
+export function closestName(name, valid) {
+  const exact = valid.find((candidate) => normalised(candidate) === normalised(name));
+  if (exact) return exact;
+  let best = null;
+  let bestDistance = Infinity;
+  for (const candidate of valid) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+/** A misspelt option would otherwise be ignored without a word (`log_level`, `on_progress`). */
+function checkOptions(where, options, valid) {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
+  for (const name of Object.keys(options)) {
+    if (valid.includes(name)) continue;
+    const suggestion = closestName(name, valid);
+    throw new TypeError(
+      `${where}: unknown option '${name}'${suggestion ? `; did you mean ${suggestion}?` : `; valid options: ${valid.join(', ')}`}`,
+    );
+  }
+}
 
 /** The URL without user info, query or fragment: safe to show. */
 export function redactUrl(url) {
@@ -99,14 +152,16 @@ export class OpenFrameClient {
       }
       argv.push('--instance', instance);
     }
+    for (const arg of args) {
+      if (typeof arg !== 'string') throw new TypeError('args must be strings');
+    }
     if (logLevel != null) {
       if (!LOG_LEVELS.includes(logLevel)) throw new TypeError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
       argv.push('--log-level', logLevel);
+    } else if (!args.some((arg) => arg === '--log-level' || arg.startsWith('--log-level='))) {
+      argv.push('--log-level', DEFAULT_LOG_LEVEL);
     }
-    for (const arg of args) {
-      if (typeof arg !== 'string') throw new TypeError('args must be strings');
-      argv.push(arg);
-    }
+    argv.push(...args);
     this.#binary = findBinary(binary, env ?? {});
     this.#instance = redactUrl(instance);
     this.#logger = { ...defaultLogger, ...(logger ?? {}) };
@@ -142,6 +197,7 @@ export class OpenFrameClient {
    * startupTimeout (ms, default 30000). See index.d.ts.
    */
   static async start(options = {}) {
+    checkOptions('OpenFrameClient.start()', options, START_OPTIONS);
     const client = new OpenFrameClient(CONSTRUCT, options);
     try {
       const params = {
@@ -169,12 +225,14 @@ export class OpenFrameClient {
 
   /** Checks a payload (an object) as a create or an update; nothing is sent anywhere. */
   async validate(payload, options = {}) {
+    checkOptions('validate()', options, VALIDATE_OPTIONS);
     if (!isPlainObject(payload)) throw new TypeError('validate(payload): payload must be an object (use validateText for JSON text)');
     return this.#validate({ payload }, options);
   }
 
   /** Checks a payload given as raw JSON text; diagnostics then carry a `range`. */
   async validateText(text, options = {}) {
+    checkOptions('validateText()', options, VALIDATE_OPTIONS);
     if (typeof text !== 'string') throw new TypeError('validateText(text): text must be a string');
     return this.#validate({ text }, options);
   }
@@ -191,7 +249,9 @@ export class OpenFrameClient {
   }
 
   /** Creates a voice interaction record: resolves to {status, sysId, number, target}. */
-  async createVoiceInteraction(payload, { apiVersion, onProgress, signal, timeout } = {}) {
+  async createVoiceInteraction(payload, options = {}) {
+    checkOptions('createVoiceInteraction()', options, WRITE_OPTIONS);
+    const { apiVersion, onProgress, signal, timeout } = options ?? {};
     if (!isPlainObject(payload)) throw new TypeError('createVoiceInteraction(payload): payload must be an object');
     const params = { payload };
     if (apiVersion !== undefined) params.apiVersion = apiVersion;
@@ -199,7 +259,9 @@ export class OpenFrameClient {
   }
 
   /** Updates the voice interaction `sysId`: resolves to {status, target}. */
-  async updateVoiceInteraction(sysId, payload, { apiVersion, onProgress, signal, timeout } = {}) {
+  async updateVoiceInteraction(sysId, payload, options = {}) {
+    checkOptions('updateVoiceInteraction()', options, WRITE_OPTIONS);
+    const { apiVersion, onProgress, signal, timeout } = options ?? {};
     if (typeof sysId !== 'string') throw new TypeError('updateVoiceInteraction(sysId, payload): sysId must be a string');
     if (!isPlainObject(payload)) throw new TypeError('updateVoiceInteraction(sysId, payload): payload must be an object');
     const params = { interactionSysId: sysId, payload };
@@ -209,7 +271,22 @@ export class OpenFrameClient {
 
   /** Any JSON-RPC request; resolves to the raw result. */
   async request(method, params, options = {}) {
-    return this.#call(method, params, options);
+    checkOptions('request()', options, REQUEST_OPTIONS);
+    const { onProgress, signal, timeout } = options ?? {};
+    return this.#call(method, params, { onProgress, signal, timeout });
+  }
+
+  /**
+   * The JSON Schema (draft 2020-12) of a create or update payload, or both as {create, update}
+   * without an operation: the schemas the validator's rules generate (openframe/schema).
+   */
+  async schema(operation, options = {}) {
+    checkOptions('schema()', options, CALL_OPTIONS);
+    if (operation !== undefined && operation !== 'create' && operation !== 'update') {
+      throw new TypeError(`schema(operation): operation must be 'create', 'update' or undefined (both), not ${JSON.stringify(operation)}`);
+    }
+    const { signal, timeout } = options ?? {};
+    return this.#call(SCHEMA, operation === undefined ? undefined : { operation }, { signal, timeout });
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
@@ -245,7 +322,7 @@ export class OpenFrameClient {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
-      this.#pending.set(id, { method, resolve, reject, onProgress, cleanup });
+      this.#pending.set(id, { method, resolve, reject, onProgress, cleanup, callbackFailures: 0 });
       if (timeout != null) {
         timer = setTimeout(() => {
           // Lifecycle requests (shutdown) are not cancelled: close() goes on to exit.
@@ -384,10 +461,32 @@ export class OpenFrameClient {
     if (!pending.onProgress) return;
     const value = isPlainObject(params.value) ? params.value : {};
     try {
-      pending.onProgress({ ...value });
+      const outcome = pending.onProgress({ ...value });
+      if (typeof outcome?.then === 'function') {
+        Promise.resolve(outcome).catch((error) => this.#callbackFailed(pending, error));
+      }
     } catch (error) {
-      // As in Python: a failing callback cancels its call, which rejects with the callback's error.
-      if (this.#abandon(token)) pending.reject(error);
+      this.#callbackFailed(pending, error);
+    }
+  }
+
+  // A progress callback that throws or rejects must not end its call (which may already have
+  // created a record) nor the host: the first failure of a call goes to the logger's error, later
+  // ones of the same call to its debug.
+  #callbackFailed(pending, error) {
+    pending.callbackFailures += 1;
+    const text = error?.stack ?? String(error);
+    try {
+      if (pending.callbackFailures === 1) {
+        (this.#logger.error ?? this.#logger.warn).call(
+          this.#logger,
+          `the onProgress callback of ${pending.method} failed; the call goes on (further failures of this call are logged at debug level): ${text}`,
+        );
+      } else {
+        this.#logger.debug(`the onProgress callback of ${pending.method} failed again: ${text}`);
+      }
+    } catch {
+      // a failing logger must not break the client either
     }
   }
 

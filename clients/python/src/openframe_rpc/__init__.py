@@ -5,7 +5,7 @@ interactions.
 
     with OpenFrameClient() as client:
         created = client.create_voice_interaction({"interaction": {"userPhoneNumber": "+14089965744"}})
-        client.update_voice_interaction(created.sys_id, {"interaction": {"clientSessionId": "abc"}})
+        client.update_voice_interaction(created.sys_id, {"interaction": {"clientSessionId": "abc"}})  # interaction is required
 
 See README.md next to this package, and protocol.md in the repository for the wire contract.
 """
@@ -32,7 +32,9 @@ from .types import (  # noqa: E402
     Fix,
     Position,
     Progress,
+    JSONSchema,
     Range,
+    Schemas,
     ServerInfo,
     UpdateResult,
     ValidationResult,
@@ -56,6 +58,8 @@ __all__ = [
     "UpdateResult",
     "Progress",
     "ServerInfo",
+    "Schemas",
+    "JSONSchema",
     # errors
     "OpenFrameError",
     "InvalidParams",

@@ -35,6 +35,27 @@ _LEVELS = {
 }
 
 
+class ProgressFailures:
+    """A progress callback that raises must not end its call (which may already have created a
+    record) nor the host: the first failure of a call is logged with its traceback, later ones of
+    the same call only at debug level."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.count = 0
+
+    def report(self, error: BaseException) -> None:
+        self.count += 1
+        if self.count == 1:
+            logger.error(
+                "the on_progress callback of %s raised %s; the call goes on (further failures of this "
+                "call are logged at debug level)", self.method, type(error).__name__,
+                exc_info=(type(error), error, error.__traceback__),
+            )
+        else:
+            logger.debug("the on_progress callback of %s raised again: %r", self.method, error)
+
+
 class Pending:
     """One call waiting for its answer. Subclasses decide on which thread the outcome is seen."""
 

@@ -4,12 +4,12 @@ import asyncio
 import inspect
 import os
 import time
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Union, overload
 
 from . import _common
-from ._connection import Connection, Pending, StderrSink, logger, redact_url
+from ._connection import Connection, Pending, ProgressFailures, StderrSink, redact_url
 from .errors import ClientClosed, OpenFrameError, RequestTimedOut
-from .types import CreateResult, Progress, ServerInfo, UpdateResult, ValidationResult
+from .types import CreateResult, JSONSchema, Progress, Schemas, ServerInfo, UpdateResult, ValidationResult
 
 AsyncProgressCallback = Callable[[Progress], Any]
 
@@ -29,7 +29,7 @@ class _AsyncPending(Pending):
         self.loop = loop
         self.future: "asyncio.Future[Any]" = loop.create_future()
         self.on_progress = on_progress
-        self.callback_error: Optional[BaseException] = None
+        self.failures = ProgressFailures(method)
 
     def _post(self, fn: Callable[..., Any], *args: Any) -> None:
         try:
@@ -48,10 +48,13 @@ class _AsyncPending(Pending):
             outcome = self.on_progress(Progress.from_json(value))
             if inspect.isawaitable(outcome):
                 task = asyncio.ensure_future(outcome)
-                task.add_done_callback(_log_callback_failure)
-        except BaseException as error:  # like the thread client: the call fails with it (and is cancelled)
-            self.callback_error = error
-            self.future.set_exception(error)
+                task.add_done_callback(self._callback_done)
+        except Exception as error:  # reported; the call goes on, as in the thread client
+            self.failures.report(error)
+
+    def _callback_done(self, task: "asyncio.Future[Any]") -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.failures.report(task.exception())  # type: ignore[arg-type]
 
     def resolve(self, result: Any) -> None:
         self._post(self._set_result, result)
@@ -68,11 +71,6 @@ class _AsyncPending(Pending):
             self.future.set_exception(error)
 
 
-def _log_callback_failure(task: "asyncio.Future[Any]") -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("an async on_progress callback failed", exc_info=task.exception())
-
-
 class AsyncOpenFrameClient:
     """The asyncio twin of :class:`OpenFrameClient` (same arguments, same methods, as coroutines)::
 
@@ -86,6 +84,7 @@ class AsyncOpenFrameClient:
     ``on_progress`` runs on the event loop (a coroutine function is scheduled as a task).
     """
 
+    @_common.checked_keywords
     def __init__(
         self,
         binary: Union[str, "os.PathLike[str]", None] = None,
@@ -108,7 +107,15 @@ class AsyncOpenFrameClient:
         self._conn: Optional[Connection] = None
         self._closed = False
         self._closing: Optional["asyncio.Future[None]"] = None
-        self.server_info: Optional[ServerInfo] = None
+        self._server_info: Optional[ServerInfo] = None
+
+    @property
+    def server_info(self) -> ServerInfo:
+        """What ``initialize`` told about the server; set once the client is started (inside
+        ``async with``, or after ``start()``)."""
+        if self._server_info is None:
+            raise ClientClosed("the AsyncOpenFrameClient is not started: use 'async with' or AsyncOpenFrameClient.start()")
+        return self._server_info
 
     @classmethod
     async def start(
@@ -141,7 +148,7 @@ class AsyncOpenFrameClient:
                 self._conn.process.kill()
             await asyncio.get_running_loop().run_in_executor(None, self._reap, 5.0)
             raise
-        self.server_info = ServerInfo.from_json(result)
+        self._server_info = ServerInfo.from_json(result)
 
     async def __aenter__(self) -> "AsyncOpenFrameClient":
         await self._begin()
@@ -152,6 +159,7 @@ class AsyncOpenFrameClient:
 
     # ---- the openframe methods ----------------------------------------------------------------
 
+    @_common.checked_keywords
     async def validate(
         self,
         payload: Optional[Mapping[str, Any]] = None,
@@ -165,6 +173,7 @@ class AsyncOpenFrameClient:
         params = _common.validate_params(payload, text, operation, interaction_sys_id, position_encoding)
         return ValidationResult.from_json(await self._call(_common.VALIDATE, params, timeout=timeout))
 
+    @_common.checked_keywords
     async def create_voice_interaction(
         self,
         payload: Mapping[str, Any],
@@ -176,6 +185,7 @@ class AsyncOpenFrameClient:
         params = _common.create_params(payload, api_version)
         return CreateResult.from_json(await self._call(_common.CREATE, params, timeout=timeout, on_progress=on_progress))
 
+    @_common.checked_keywords
     async def update_voice_interaction(
         self,
         sys_id: str,
@@ -188,6 +198,7 @@ class AsyncOpenFrameClient:
         params = _common.update_params(sys_id, payload, api_version)
         return UpdateResult.from_json(await self._call(_common.UPDATE, params, timeout=timeout, on_progress=on_progress))
 
+    @_common.checked_keywords
     async def request(
         self,
         method: str,
@@ -197,6 +208,20 @@ class AsyncOpenFrameClient:
         on_progress: Optional[AsyncProgressCallback] = None,
     ) -> Any:
         return await self._call(method, params, timeout=timeout, on_progress=on_progress)
+
+    @overload
+    async def schema(self, operation: Literal["create", "update"], *, timeout: Optional[float] = None) -> JSONSchema: ...
+
+    @overload
+    async def schema(self, operation: None = None, *, timeout: Optional[float] = None) -> Schemas: ...
+
+    @_common.checked_keywords
+    async def schema(self, operation: Optional[str] = None, *, timeout: Optional[float] = None) -> Union[JSONSchema, Schemas]:
+        """The JSON Schema of a create or update payload, or both as ``Schemas``."""
+        result = await self._call(_common.SCHEMA, _common.schema_params(operation), timeout=timeout)
+        if operation is None:
+            return Schemas.from_json(result)
+        return dict(result) if isinstance(result, Mapping) else {}
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -235,7 +260,7 @@ class AsyncOpenFrameClient:
                     % (method, request_id, timeout, "" if internal else "; sent $/cancelRequest", note),
                 ) from None
         except BaseException:
-            # Task cancellation, a failing on_progress: stop the server's work too.
+            # Task cancellation: stop the server's work too.
             conn.abandon(request_id)
             raise
 

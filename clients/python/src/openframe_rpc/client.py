@@ -5,12 +5,12 @@ import queue
 import threading
 import time
 import warnings
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Union, overload
 
 from . import _common
-from ._connection import Connection, Pending, StderrSink, redact_url
+from ._connection import Connection, Pending, ProgressFailures, StderrSink, redact_url
 from .errors import ClientClosed, OpenFrameError, RequestTimedOut, ServerExited
-from .types import CreateResult, Progress, ServerInfo, UpdateResult, ValidationResult
+from .types import CreateResult, JSONSchema, Progress, Schemas, ServerInfo, UpdateResult, ValidationResult
 
 ProgressCallback = Callable[[Progress], Any]
 
@@ -58,10 +58,12 @@ class OpenFrameClient:
     ``stderr``: where the server's log lines go: ``None`` (the host's ``sys.stderr``), a
     ``logging.Logger`` (each line at the level it was written at), a callable taking each line, a
     file-like object, or ``subprocess.DEVNULL``.
-    ``log_level``: the server's ``--log-level`` (off, error, warning, info, debug, trace).
+    ``log_level``: the server's ``--log-level`` (off, error, warning, info, debug, trace); default
+    ``warning``, which keeps the start-up banner off the host's stderr.
     ``startup_timeout``: seconds to wait for the answer to ``initialize``.
     """
 
+    @_common.checked_keywords
     def __init__(
         self,
         binary: Union[str, "os.PathLike[str]", None] = None,
@@ -91,6 +93,7 @@ class OpenFrameClient:
 
     # ---- the openframe methods ----------------------------------------------------------------
 
+    @_common.checked_keywords
     def validate(
         self,
         payload: Optional[Mapping[str, Any]] = None,
@@ -107,6 +110,7 @@ class OpenFrameClient:
         params = _common.validate_params(payload, text, operation, interaction_sys_id, position_encoding)
         return ValidationResult.from_json(self._call(_common.VALIDATE, params, timeout=timeout))
 
+    @_common.checked_keywords
     def create_voice_interaction(
         self,
         payload: Mapping[str, Any],
@@ -121,6 +125,7 @@ class OpenFrameClient:
         params = _common.create_params(payload, api_version)
         return CreateResult.from_json(self._call(_common.CREATE, params, timeout=timeout, on_progress=on_progress))
 
+    @_common.checked_keywords
     def update_voice_interaction(
         self,
         sys_id: str,
@@ -134,6 +139,7 @@ class OpenFrameClient:
         params = _common.update_params(sys_id, payload, api_version)
         return UpdateResult.from_json(self._call(_common.UPDATE, params, timeout=timeout, on_progress=on_progress))
 
+    @_common.checked_keywords
     def request(
         self,
         method: str,
@@ -144,6 +150,21 @@ class OpenFrameClient:
     ) -> Any:
         """Any JSON-RPC request; returns the raw ``result``. For methods this class does not wrap yet."""
         return self._call(method, params, timeout=timeout, on_progress=on_progress)
+
+    @overload
+    def schema(self, operation: Literal["create", "update"], *, timeout: Optional[float] = None) -> JSONSchema: ...
+
+    @overload
+    def schema(self, operation: None = None, *, timeout: Optional[float] = None) -> Schemas: ...
+
+    @_common.checked_keywords
+    def schema(self, operation: Optional[str] = None, *, timeout: Optional[float] = None) -> Union[JSONSchema, Schemas]:
+        """The JSON Schema (draft 2020-12) of a create or update payload, or both as ``Schemas``
+        without an operation: the schemas the validator's rules generate (``openframe/schema``)."""
+        result = self._call(_common.SCHEMA, _common.schema_params(operation), timeout=timeout)
+        if operation is None:
+            return Schemas.from_json(result)
+        return dict(result) if isinstance(result, Mapping) else {}
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -165,6 +186,7 @@ class OpenFrameClient:
             method, params, pending, progress=on_progress is not None, internal=internal
         )
         deadline = None if timeout is None else time.monotonic() + timeout
+        failures = ProgressFailures(method)
         try:
             while True:
                 if deadline is None:
@@ -182,9 +204,12 @@ class OpenFrameClient:
                 if kind == "error":
                     raise value
                 if on_progress is not None:
-                    on_progress(Progress.from_json(value))
+                    try:
+                        on_progress(Progress.from_json(value))
+                    except Exception as error:
+                        failures.report(error)
         except BaseException:
-            # A timeout, an exception from on_progress, KeyboardInterrupt: stop the server's work too.
+            # A timeout, KeyboardInterrupt: stop the server's work too.
             self._conn.abandon(request_id)
             raise
 

@@ -14,7 +14,12 @@ __all__ = [
     "UpdateResult",
     "Progress",
     "ServerInfo",
+    "JSONSchema",
+    "Schemas",
 ]
+
+#: A JSON Schema (draft 2020-12) document, as ``openframe/schema`` returns it.
+JSONSchema = Dict[str, Any]
 
 
 def _str(value: Any, default: str = "") -> str:
@@ -247,4 +252,22 @@ class ServerInfo:
             target=_opt_str(openframe.get("target")),
             target_name=_opt_str(openframe.get("targetName")),
             capabilities=dict(capabilities),
+        )
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """Both payload schemas, as ``schema()`` without an operation returns them."""
+
+    create: JSONSchema
+    update: JSONSchema
+
+    @classmethod
+    def from_json(cls, value: Any) -> "Schemas":
+        value = value if isinstance(value, Mapping) else {}
+        create = value.get("create")
+        update = value.get("update")
+        return cls(
+            create=dict(create) if isinstance(create, Mapping) else {},
+            update=dict(update) if isinstance(update, Mapping) else {},
         )
