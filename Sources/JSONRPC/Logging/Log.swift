@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import Locking
 
 /// Human-readable logging to stderr (stdout belongs to the protocol). One lock keeps lines whole.
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
@@ -33,7 +44,7 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
 public final class Log: @unchecked Sendable {
     public static let shared = Log()
 
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var _level: LogLevel = .info
     private var fd: Int32 = 2
 
@@ -52,7 +63,7 @@ public final class Log: @unchecked Sendable {
             line.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
-                    let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    let written = posixWrite(fd, raw.baseAddress! + offset, raw.count - offset)
                     if written < 0 { if errno == EINTR { continue } else { return } }
                     offset += written
                 }
@@ -66,3 +77,6 @@ public final class Log: @unchecked Sendable {
     public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
     public func trace(_ message: @autoclosure () -> String) { log(.trace, message()) }
 }
+
+/// The C library's write(2): a top-level name, since members named `write` hide it inside types.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }

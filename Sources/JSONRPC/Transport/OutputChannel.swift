@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Locking
 
 /// Ignoring SIGPIPE turns a vanished host into an EPIPE we handle, instead of process death.
 private let sigpipeIgnored: Void = {

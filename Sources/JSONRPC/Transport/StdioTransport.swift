@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Locking
 
 /// Reads framed messages from an input descriptor on a dedicated thread and answers through
 /// an `OutputChannel`.

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import OpenFrame
 
@@ -100,16 +110,38 @@ enum ValidateCommand {
     }
 
     static func read(_ path: String) -> [UInt8]? {
-        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        if path == "-" { return readStandardInput() }
+        var isDirectory = false
+        #if canImport(FoundationEssentials)
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        #else
+        var objcIsDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &objcIsDirectory)
+        isDirectory = objcIsDirectory.boolValue
+        #endif
+        guard exists else {
             Terminal.err("openframe-rpc: cannot read '\(path)': no such file\n")
             return nil
         }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
-            Terminal.err("openframe-rpc: cannot read '\(path)': \(isDirectory.boolValue ? "it is a directory" : "permission denied or unreadable")\n")
+        guard !isDirectory, let data = FileManager.default.contents(atPath: path) else {
+            Terminal.err("openframe-rpc: cannot read '\(path)': \(isDirectory ? "it is a directory" : "permission denied or unreadable")\n")
             return nil
         }
         return Array(data)
     }
+
+    /// All of standard input (`-`), read with read(2) until end of file.
+    static func readStandardInput() -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { posixRead(0, $0.baseAddress, $0.count) }
+            if count > 0 { bytes += chunk[0..<count]; continue }
+            if count < 0 && errno == EINTR { continue }
+            return bytes
+        }
+    }
 }
+
+/// The C library's read(2): a top-level name, since `ValidateCommand.read` hides it inside the type.
+private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }

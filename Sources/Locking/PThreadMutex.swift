@@ -6,10 +6,10 @@ import Darwin
 
 /// A plain mutex that can be paired with `PThreadCondition`s, which NSLock cannot; heap
 /// allocated because a pthread mutex must not move.
-final class PThreadMutex: @unchecked Sendable {
-    let raw: UnsafeMutablePointer<pthread_mutex_t>
+public final class PThreadMutex: @unchecked Sendable {
+    public let raw: UnsafeMutablePointer<pthread_mutex_t>
 
-    init() {
+    public init() {
         raw = .allocate(capacity: 1)
         raw.initialize(to: pthread_mutex_t())
         precondition(pthread_mutex_init(raw, nil) == 0, "pthread_mutex_init failed")
@@ -21,10 +21,10 @@ final class PThreadMutex: @unchecked Sendable {
         raw.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(raw) }
-    func unlock() { pthread_mutex_unlock(raw) }
+    public func lock() { pthread_mutex_lock(raw) }
+    public func unlock() { pthread_mutex_unlock(raw) }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock()
         defer { unlock() }
         return try body()

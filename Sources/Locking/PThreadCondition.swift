@@ -6,10 +6,10 @@ import Darwin
 
 /// A condition variable; separate conditions on one mutex let the writer and the waiters for
 /// capacity wake only each other's kind.
-final class PThreadCondition: @unchecked Sendable {
+public final class PThreadCondition: @unchecked Sendable {
     private let raw: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    public init() {
         raw = .allocate(capacity: 1)
         raw.initialize(to: pthread_cond_t())
         precondition(pthread_cond_init(raw, nil) == 0, "pthread_cond_init failed")
@@ -22,7 +22,7 @@ final class PThreadCondition: @unchecked Sendable {
     }
 
     /// Caller holds `mutex`; may wake spuriously, so wait in a loop on the predicate.
-    func wait(_ mutex: PThreadMutex) { pthread_cond_wait(raw, mutex.raw) }
-    func signal() { pthread_cond_signal(raw) }
-    func broadcast() { pthread_cond_broadcast(raw) }
+    public func wait(_ mutex: PThreadMutex) { pthread_cond_wait(raw, mutex.raw) }
+    public func signal() { pthread_cond_signal(raw) }
+    public func broadcast() { pthread_cond_broadcast(raw) }
 }
