@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "Locking"]),
         .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], exclude: ["Fixtures"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Locking"]),
         .testTarget(name: "OpenFrameTests", dependencies: ["JSON", "OpenFrame"]),
         // Test helpers shared by test targets: the instance stand-in's harness.
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 @testable import JSONRPC
+import Locking
 
 struct Pipe {
     let read: Int32
