@@ -114,6 +114,14 @@ if idle_s is not None or idle_c is not None:
         target="<= 8 MB", check=lambda s, c, r: s <= 8.0)
 
 
+idle_maps = good("startup", "idle-maps", "server")
+if idle_maps:
+    m = idle_maps[0]
+    row("memory", "forwarding libraries mapped when idle (libcurl, libxml2, FoundationNetworking/XML)", "list",
+        m["forwarding_mapped"], ratio=None, target="none", check=lambda s, c, r: not s,
+        extra={"linked": m["forwarding_linked"], "icu_mapped": m["icu_mapped"]})
+
+
 def peak(target):
     values = []
     for framing in ("ndjson", "lsp"):
@@ -256,6 +264,8 @@ def fmt(v, unit):
         return f"{v:,.0f} ns" if v < 1e6 else f"{v / 1e6:.2f} ms"
     if unit == "MB/s":
         return f"{v:,.0f} MB/s"
+    if unit == "list":
+        return ", ".join(v) if v else "none"
     return f"{v}"
 
 
