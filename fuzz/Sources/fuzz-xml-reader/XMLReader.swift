@@ -7,9 +7,9 @@
 //
 // Properties:
 //  * never a crash or a hang (the reader is one linear pass with an explicit stack);
-//  * refused with `.invalidUTF8` exactly when the bytes are not valid UTF-8 (Swift's own decoder
-//    is the oracle), so what is accepted is valid UTF-8 without NUL or other C0 controls but tab,
-//    LF, CR;
+//  * bytes that are not valid UTF-8 (Swift's own decoder is the oracle) are refused as such, or as
+//    a forbidden character when a control character comes first; valid UTF-8 is never refused as
+//    `.invalidUTF8`; what is accepted has no C0 control but tab, LF, CR;
 //  * an error's offset is within the input, its line and column agree with the input's LFs;
 //  * accepted: depth at most 64; every name a non-empty XML name; an element with children has
 //    no text; the tree written back as XML (names, escaped text, CR as &#13;) reads to the same
@@ -93,7 +93,9 @@ public func fuzzXMLReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let head = bytes.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         fuzzCheck(!head.starts(with: Array("<!DOCTYPE".utf8)) && !head.starts(with: Array("<!ENTITY".utf8)), "accepted a DOCTYPE" + context())
     } catch {
-        fuzzCheck(validUTF8 == (error.kind != .invalidUTF8), "\(error) for bytes whose UTF-8 validity is \(validUTF8)" + context())
+        // The first bad scalar decides: a control character before the invalid bytes is reported as such.
+        fuzzCheck(validUTF8 ? error.kind != .invalidUTF8 : (error.kind == .invalidUTF8 || error.kind == .forbiddenCharacter),
+                  "\(error) for bytes whose UTF-8 validity is \(validUTF8)" + context())
         fuzzCheck(error.offset >= 0 && error.offset <= bytes.count, "offset \(error.offset) outside the input" + context())
         let before = bytes.prefix(error.offset)
         let lines = before.filter { $0 == 0x0A }.count + 1
