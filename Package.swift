@@ -2,6 +2,7 @@
 import PackageDescription
 
 // Layers, lowest first; a target only ever depends on targets above it in this list.
+//   Locking             pthread mutex and condition (so no module needs Foundation's NSLock)
 //   JSON                bytes <-> values with source spans (no Foundation)
 //   JSONRPC             framing, stdio transport, JSON-RPC 2.0 dispatch, LSP-style lifecycle
 //   OpenFrame           the openframe domain: payload model, schema, validation core
@@ -19,14 +20,15 @@ let package = Package(
         .library(name: "OpenFrameServer", targets: ["OpenFrameServer"]),
     ],
     targets: [
+        .target(name: "Locking"),
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "JSONRPC", dependencies: ["JSON"]),
+        .target(name: "JSONRPC", dependencies: ["JSON", "Locking"]),
         .target(name: "OpenFrame", dependencies: ["JSON"]),
-        .target(name: "OpenFrameForwarding", dependencies: ["JSON", "OpenFrame"]),
-        .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding"]),
+        .target(name: "OpenFrameForwarding", dependencies: ["JSON", "OpenFrame", "Locking"]),
+        .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "Locking"]),
         .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], exclude: ["Fixtures"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Locking"]),
         .testTarget(name: "OpenFrameTests", dependencies: ["JSON", "OpenFrame"]),
         // Test helpers shared by test targets: the instance stand-in's harness.
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),

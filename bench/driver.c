@@ -270,6 +270,23 @@ static int write_all(int fd, const char *p, size_t n) {
     return 0;
 }
 
+/* utime + stime of the whole process (every thread) from /proc/PID/stat, in microseconds; -1 if unreadable. */
+static double proc_cpu_us(pid_t pid) {
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold blanks */
+    if (!p) return -1;
+    unsigned long utime = 0, stime = 0;
+    /* after ")": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15) */
+    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+    return (double)(utime + stime) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
+
 static long proc_status_kb(pid_t pid, const char *field) {
     char path[64], line[256];
     size_t fl = strlen(field);
@@ -544,6 +561,7 @@ typedef struct {
     uint64_t *lat;  /* per timed request, ns */
     long nlat;
     size_t bytes_out;
+    double cpu_us;  /* the server's CPU time (user + system) over the load, from /proc/PID/stat */
 } session_t;
 
 typedef struct {
@@ -630,6 +648,7 @@ static void run_load(session_t *s) {
     }
     start[n + 1] = all.len;
     s->bytes_out = all.len;
+    double cpu0 = proc_cpu_us(c.pid);
 
     if (opt_mode == PIPELINED) {
         writer_arg_t wa = {c.in, all.p, all.len, 0};
@@ -693,6 +712,8 @@ static void run_load(session_t *s) {
         free(sent);
         qsort(s->lat, (size_t)s->nlat, sizeof(uint64_t), cmp_u64);
     }
+    double cpu1 = proc_cpu_us(c.pid);
+    s->cpu_us = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
     if (!failed && answered != n) fail("%ld of %ld requests answered correctly", answered, n);
     finish(&c, &r, s);
     free(all.p);
@@ -1015,13 +1036,15 @@ int main(int argc, char **argv) {
         print_common();
         printf(",\"window\":%ld,\"requests\":%ld,\"warmup\":%ld,\"answered\":%ld,\"elapsed_s\":%.4f,\"msgs_per_s\":%.0f,"
                "\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"max_us\":%.2f,\"min_us\":%.2f,\"mean_us\":%.2f,"
-               "\"startup_us\":%.1f,\"idle_rss_kb\":%ld,\"peak_rss_kb\":%ld,\"maxrss_kb\":%ld}\n",
+               "\"startup_us\":%.1f,\"idle_rss_kb\":%ld,\"peak_rss_kb\":%ld,\"maxrss_kb\":%ld,"
+               "\"server_cpu_us\":%.0f,\"cpu_per_request_us\":%.2f}\n",
                opt_window, opt_requests, opt_warmup, answered, s.elapsed_s,
                s.elapsed_s > 0 ? (double)answered / s.elapsed_s : 0,
                pct(s.lat, s.nlat, 0.50), pct(s.lat, s.nlat, 0.90), pct(s.lat, s.nlat, 0.99),
                s.nlat ? (double)s.lat[s.nlat - 1] / 1e3 : 0, s.nlat ? (double)s.lat[0] / 1e3 : 0,
                ({ double sum = 0; for (long i = 0; i < s.nlat; i++) sum += (double)s.lat[i]; s.nlat ? sum / (double)s.nlat / 1e3 : 0; }),
-               s.init_us, s.idle_rss_kb, s.hwm_kb, s.maxrss_kb);
+               s.init_us, s.idle_rss_kb, s.hwm_kb, s.maxrss_kb,
+               s.cpu_us, s.cpu_us >= 0 && opt_requests > 0 ? s.cpu_us / (double)opt_requests : -1);
     }
     return failed ? 1 : 0;
 }

@@ -114,6 +114,14 @@ if idle_s is not None or idle_c is not None:
         target="<= 8 MB", check=lambda s, c, r: s <= 8.0)
 
 
+idle_maps = good("startup", "idle-maps", "server")
+if idle_maps:
+    m = idle_maps[0]
+    row("memory", "forwarding libraries mapped when idle (libcurl, libxml2, FoundationNetworking/XML)", "list",
+        m["forwarding_mapped"], ratio=None, target="none", check=lambda s, c, r: not s,
+        extra={"linked": m["forwarding_linked"], "icu_mapped": m["icu_mapped"]})
+
+
 def peak(target):
     values = []
     for framing in ("ndjson", "lsp"):
@@ -174,6 +182,57 @@ if direct or fresh or f1 or f16:
         row("forwarding", "p99 latency, 16 in flight", "us", f16[0]["p99_us"], ratio=None)
     if n0:
         row("forwarding", "direct HTTP, new connection each: p50", "us", n0["p50_us"], ratio=None)
+    n1 = good("forwarding", "inflight1", "node")
+    n16 = good("forwarding", "inflight16", "node")
+    node_beside = {"compared_with": "the Node forwarder (bench/node-forwarder.mjs), same run"}
+    if f16 and d0:
+        row("forwarding", "creates/s at 16 in flight / direct keep-alive", "1/s", f16[0]["msgs_per_s"], d0.get("msgs_per_s"),
+            target=">= 0.40 x direct", check=lambda s, c, r: r is not None and r >= 0.40, extra=beside)
+    if f16 and n16:
+        row("forwarding", "creates/s at 16 in flight / Node", "1/s", f16[0]["msgs_per_s"], n16[0]["msgs_per_s"],
+            target=">= 2 x Node", check=lambda s, c, r: r is not None and r >= 2.0, extra=node_beside)
+    if f1 and n1 and d0:
+        row("forwarding", "latency added at 1 in flight (p50) / Node's", "us", f1[0]["p50_us"] - d0["p50_us"],
+            n1[0]["p50_us"] - d0["p50_us"], target="<= Node's", check=lambda s, c, r: c is not None and s <= c, extra=node_beside)
+    if f16 and n16:
+        row("forwarding", "server CPU per create at 16 in flight / Node's", "us", f16[0].get("cpu_per_request_us"),
+            n16[0].get("cpu_per_request_us"), extra=node_beside)
+
+# 7. WAN: TLS + HTTP/2 behind 10 ms each way
+wan = {}
+for who in ("wrk", "node", "server"):
+    for key in ("direct1", "direct16", "inflight1", "inflight16", "connections40"):
+        got = good("wan", key, who)
+        if got:
+            wan[(who, key)] = got[0]
+wan_table = []
+if wan:
+    def wv(who, key, field):
+        d = wan.get((who, key))
+        return d.get(field) if d else None
+    direct_p50 = wv("wrk", "direct1", "p50_us")
+    direct_rps = wv("wrk", "direct16", "msgs_per_s")
+    table_rows = [
+        ("HTTP client on kept-alive connections (wrk)", direct_p50, wv("wrk", "direct1", "connections"), direct_rps, None),
+        ("the Node server (node:https keep-alive agent, same job)", wv("node", "inflight1", "p50_us"),
+         wv("node", "connections40", "connections"), wv("node", "inflight16", "msgs_per_s"), wv("node", "inflight16", "cpu_per_request_us")),
+        ("openframe-rpc", wv("server", "inflight1", "p50_us"), wv("server", "connections40", "connections"),
+         wv("server", "inflight16", "msgs_per_s"), wv("server", "inflight16", "cpu_per_request_us")),
+    ]
+    wan_table = table_rows
+    sp50, sconn = wv("server", "inflight1", "p50_us"), wv("server", "connections40", "connections")
+    srps, scpu = wv("server", "inflight16", "msgs_per_s"), wv("server", "inflight16", "cpu_per_request_us")
+    nrps, ncpu = wv("node", "inflight16", "msgs_per_s"), wv("node", "inflight16", "cpu_per_request_us")
+    g = "WAN: TLS + HTTP/2, 10 ms each way"
+    row(g, "p50 per create, 1 in flight / kept-alive direct (wrk)", "us", sp50, direct_p50,
+        target="<= 1.1 x direct", check=lambda s, c, r: r is not None and r <= 1.1)
+    row(g, "TLS connections for 40 sequential creates", "n", sconn, wv("node", "connections40", "connections"), ratio=None,
+        target="= 1", check=lambda s, c, r: s == 1)
+    row(g, "creates/s, 16 in flight / Node's", "1/s", srps, nrps,
+        target=">= Node's", check=lambda s, c, r: c is not None and s >= c)
+    row(g, "server CPU per create, 16 in flight / Node's", "us", scpu, ncpu,
+        target="<= Node's", check=lambda s, c, r: c is not None and s <= c)
+    row(g, "creates/s, 16 in flight / wrk on 16 kept-alive connections", "1/s", srps, direct_rps)
 
 # Every run that failed is a failure, even if bench/run did not notice.
 for r in records:
@@ -205,6 +264,8 @@ def fmt(v, unit):
         return f"{v:,.0f} ns" if v < 1e6 else f"{v / 1e6:.2f} ms"
     if unit == "MB/s":
         return f"{v:,.0f} MB/s"
+    if unit == "list":
+        return ", ".join(v) if v else "none"
     return f"{v}"
 
 
@@ -220,7 +281,9 @@ for r in rows:
         if group.startswith("in-process JSON"):
             label += "   (beside: Foundation JSONSerialization)"
         elif group == "forwarding":
-            label += "   (beside: direct HTTP to the stand-in)"
+            label += "   (beside: direct HTTP to the stand-in, or the Node forwarder where named)"
+        elif group.startswith("WAN"):
+            label += "   (beside: wrk, or the Node forwarder where named)"
         table.append((f"[{label}]",))
     ratio = r["ratio_to_ceiling"]
     table.append(("  " + r["name"], fmt(r["server"], r["unit"]), fmt(r["ceiling"], r["unit"]),
@@ -250,6 +313,16 @@ for t in table:
     else:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(t, widths))), file=out)
 print("", file=out)
+if wan_table:
+    print("WAN (nginx TLS + HTTP/2 behind a proxy adding 10 ms each way; same run):", file=out)
+    head = ("client", "p50 per create, 1 in flight", "TLS connections for 40", "creates/s, 16 in flight", "server CPU per create")
+    body = [(name, fmt(p50, "us"), "-" if conns is None else str(conns), fmt(rps, "1/s"), fmt(cpu, "us") if cpu is not None else "-")
+            for name, p50, conns, rps, cpu in wan_table]
+    w = [max(len(t[i]) for t in [head] + body) for i in range(len(head))]
+    print("  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(head)), file=out)
+    for t in body:
+        print("  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(t)), file=out)
+    print("", file=out)
 print("ratio = openframe-rpc / ceiling (the trivial C stdio server measured in the same run):"
       " throughput higher is better, latency lower is better.", file=out)
 for n in notes:
@@ -263,6 +336,7 @@ print(("OK: every answer present and right" if ok else "BENCHMARK FAILED: see FA
 
 result = {
     "meta": meta,
+    "wan": [dict(zip(("client", "p50_us", "connections_for_40", "creates_per_s_16", "cpu_per_create_us"), t)) for t in wan_table],
     "ok": ok,
     "failures": failures,
     "missed_targets": misses,

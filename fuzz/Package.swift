@@ -18,6 +18,7 @@ let fuzzTargets = [
     "fuzz-frame-decoder",
     "fuzz-dispatcher",
     "fuzz-instance-response",
+    "fuzz-xml-reader",
 ]
 
 /// The root package's library products a fuzz target may import.

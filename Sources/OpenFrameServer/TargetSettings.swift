@@ -1,7 +1,18 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import JSONRPC
 import OpenFrameForwarding
+import Locking
 
 /// How to reach the instance, from the command line and the environment; `initialize`'s
 /// `initializationOptions` may override the instance and the credentials. Credentials never come
@@ -63,7 +74,7 @@ public struct TargetSettings: Sendable {
 
 /// The target in use; `initialize` may replace the start-up one.
 final class TargetBox: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var _target: any InteractionTarget
 
     init(_ target: any InteractionTarget) { _target = target }

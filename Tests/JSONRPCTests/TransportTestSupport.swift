@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
 @testable import JSONRPC
+import Locking
 
 struct Pipe {
     let read: Int32

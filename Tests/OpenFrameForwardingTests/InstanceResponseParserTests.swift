@@ -93,7 +93,7 @@ struct InstanceResponseParserTests {
         #expect(message == "HTTP 502 from the instance, with a body that is not a ServiceNow error: AB ( C")
     }
 
-    @Test("XML that FoundationXML would crash on (invalid UTF-8 in a name) or that is not UTF-8 is refused, not parsed")
+    @Test("XML that is not UTF-8 (or once crashed FoundationXML: invalid UTF-8 in a name) is refused, not parsed")
     func xmlCrashers() {
         let crashers: [[UInt8]] = [
             Array("<response><error><message>x</message><a".utf8) + [0xEE] + Array("/></error></response>".utf8),

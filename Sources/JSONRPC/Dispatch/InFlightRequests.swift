@@ -1,10 +1,22 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
-import JSON
+#endif
 
 /// Requests read but not yet answered. Whoever takes an entry out answers it, which is what
 /// makes "exactly one response" hold when a cancel, an exit and a handler race. An entry counts
 /// as outstanding until its answer is handed to the output, so `waitUntilAnswered` never returns
 /// between "taken" and "sent" (which would let the process exit with an answer unsent).
+import JSON
+import Locking
+
 final class InFlightRequests: @unchecked Sendable {
     struct Entry {
         let id: RequestID
@@ -12,7 +24,7 @@ final class InFlightRequests: @unchecked Sendable {
         var task: Task<Void, Never>?
     }
 
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var entries: [UInt64: Entry] = [:]
     private var nextSerial: UInt64 = 0
     /// Entries registered and not yet sent: entries.count plus those being answered right now.

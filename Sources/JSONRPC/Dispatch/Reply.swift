@@ -1,5 +1,16 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
+import Locking
 
 /// Where one request's answer goes: straight out, or into its batch's array.
 final class Reply: @unchecked Sendable {
@@ -27,7 +38,7 @@ final class Reply: @unchecked Sendable {
 
 /// Gathers the answers of one batch and sends them as one array once the last is in.
 final class BatchCollector: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private let output: MessageOutput
     private var expected: Int
     private var responses: [[UInt8]] = []

@@ -1,5 +1,16 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
+import Locking
 
 /// The JSON-RPC 2.0 dispatcher with an LSP-style lifecycle. It knows nothing of any domain:
 /// hosts register methods; the transport feeds it frames from one reader thread.
@@ -40,7 +51,7 @@ public final class Server: @unchecked Sendable {
 
     private let output: MessageOutput
     private let configuration: Configuration
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var handlers: [String: Handler] = [:]
     private var notificationHandlers: [String: NotificationHandler] = [:]
     private var state = State.running

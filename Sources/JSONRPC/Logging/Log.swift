@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import Locking
 
 /// Human-readable logging to stderr (stdout belongs to the protocol). One lock keeps lines whole.
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
@@ -41,7 +52,7 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
 public final class Log: @unchecked Sendable {
     public static let shared = Log()
 
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var _level: LogLevel = .info
     private var fd: Int32 = 2
 
@@ -79,3 +90,6 @@ public final class Log: @unchecked Sendable {
         { [self] line in log(level, line) }
     }
 }
+
+/// The C library's write(2): a top-level name, since members named `write` hide it inside types.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }

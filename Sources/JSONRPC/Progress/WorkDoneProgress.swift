@@ -1,5 +1,16 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
+import Locking
 
 /// LSP's work-done progress (`$/progress` with `{token, value: {kind: begin|report|end, …}}`) for one request.
 /// Without a token every call is a no-op, so handlers report unconditionally. Exactly one begin and one
@@ -7,7 +18,7 @@ import JSON
 public final class WorkDoneProgress: @unchecked Sendable {
     private let token: JSONValue?
     private let context: RequestContext
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var phase = Phase.notStarted
 
     enum Phase { case notStarted, begun, ended }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Locking
 
 /// An OS thread for blocking I/O, which must never run on the cooperative pool: a blocked
 /// read would starve it. Detached, so an unjoined thread leaks nothing; `join()` waits on a flag.

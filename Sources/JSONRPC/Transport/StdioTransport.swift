@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Locking
 
 /// Reads framed messages from an input descriptor on a dedicated thread and answers through
 /// an `OutputChannel`.

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 
 /// How the client proves who it is to the instance. Credentials only ever travel in
 /// request headers (or the OAuth token request body), never in a URL.
@@ -169,5 +179,5 @@ extension OAuthSettings.Grant: CustomStringConvertible, CustomDebugStringConvert
 }
 
 private func quoted(_ text: String) -> String {
-    "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    "\"" + text.replacingEvery("\\", with: "\\\\").replacingEvery("\"", with: "\\\"") + "\""
 }

@@ -39,13 +39,13 @@ enum BodySnippet {
             }
             let rest = text[index...]
             if rest.hasPrefix("<!--") {
-                index = rest.range(of: "-->").map(\.upperBound) ?? text.endIndex
+                index = rest.firstRange(of: "-->").map(\.upperBound) ?? text.endIndex
                 out.append(" ")
                 continue
             }
             let lowered = rest.prefix(8).lowercased()
             for block in ["script", "style"] where lowered.hasPrefix("<" + block) {
-                if let close = rest.range(of: "</" + block, options: .caseInsensitive) {
+                if let close = rest.firstRange(of: "</" + block, asciiCaseInsensitive: true) {
                     index = close.lowerBound
                 } else {
                     index = text.endIndex
@@ -67,8 +67,8 @@ enum BodySnippet {
         let named = ["&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&apos;": "'", "&nbsp;": " "]
         var out = text
         for (entity, replacement) in named where entity != "&amp;" {
-            out = out.replacingOccurrences(of: entity, with: replacement)
+            out = out.replacingEvery(entity, with: replacement)
         }
-        return out.replacingOccurrences(of: "&amp;", with: "&")
+        return out.replacingEvery("&amp;", with: "&")
     }
 }

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 
 /// The body format on the wire: `Content-Type` and `Accept` are `application/json` or `application/xml`.
 public enum WireFormat: String, Sendable, CaseIterable {
@@ -106,14 +116,14 @@ public struct InstanceConfiguration: Sendable, CustomStringConvertible {
     /// - plain `http://` only to loopback hosts (127.0.0.0/8, `localhost`, `::1`) unless
     ///   `allowInsecureHTTP`.
     public static func resolveBaseURL(_ instance: String, allowInsecureHTTP: Bool) throws(ForwardingError) -> URL {
-        let text = instance.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = instance.trimmingWhiteSpace()
         guard !text.isEmpty else {
             throw .configuration("no instance given: use a name such as dev12345 or a URL such as https://dev12345.service-now.com")
         }
         if isDNSLabel(text) {
             return URL(string: "https://\(text.lowercased()).service-now.com")!
         }
-        guard let schemeEnd = text.range(of: "://") else {
+        guard let schemeEnd = text.firstRange(of: "://") else {
             if !text.contains("/"), !text.contains("?"), text.contains(".") {
                 throw .configuration("instance \"\(shown(text))\" has no scheme: write https://\(shown(text))")
             }

@@ -16,7 +16,7 @@ struct SecretScrubber: Sendable {
     func scrub(_ text: String) -> String {
         var text = text
         for secret in secrets where text.contains(secret) {
-            text = text.replacingOccurrences(of: secret, with: redactedSecret)
+            text = text.replacingEvery(secret, with: redactedSecret)
         }
         return text
     }

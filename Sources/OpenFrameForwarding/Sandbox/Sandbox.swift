@@ -1,6 +1,17 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
+import Locking
 
 /// The embedded sandbox: answers create and update as an instance's openframe API would, so the whole
 /// flow runs with no instance configured. Records live in memory, or also in an append-only file
@@ -14,7 +25,7 @@ public final class Sandbox: InteractionTarget, @unchecked Sendable {
     /// What opening the file skipped (an unfinished last line), for the server to print on stderr. Empty in memory.
     public let warnings: [String]
 
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var state: SandboxState
     private let journal: SandboxJournal?
     private let fileQueue: DispatchQueue?

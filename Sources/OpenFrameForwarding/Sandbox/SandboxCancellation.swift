@@ -1,8 +1,19 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import Locking
 
 /// Set once by a task's cancellation handler, read by the file queue before it writes.
 final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var value = false
 
     var isSet: Bool { lock.withLock { value } }

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 
 /// Timestamps for records and file lines: UTC, ISO 8601 with milliseconds ("2024-11-04T21:45:00.123Z").
 enum SandboxClock {

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 
 /// The sandbox file: JSON Lines, one line per accepted write (see `SandboxJournalEntry`), only ever appended.
@@ -120,10 +130,10 @@ final class SandboxJournal {
     private static func openOrCreate(_ path: String) throws(SandboxFileError) -> (fd: Int32, created: Bool) {
         let flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NONBLOCK
         while true {
-            let fd = Foundation.open(path, flags)
+            let fd = posixOpen(path, flags)
             if fd >= 0 { return (fd, false) }
             guard errno == ENOENT else { throw openError(path, creating: false) }
-            let createdFD = Foundation.open(path, flags | O_CREAT | O_EXCL, 0o600)
+            let createdFD = posixOpen(path, flags | O_CREAT | O_EXCL, 0o600)
             if createdFD >= 0 { return (createdFD, true) }
             guard errno == EEXIST else { throw openError(path, creating: true) }
             // Someone created it between the two calls: open it as an existing file.
@@ -132,7 +142,7 @@ final class SandboxJournal {
 
     private static func openError(_ path: String, creating: Bool) -> SandboxFileError {
         let code = errno
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parentDirectory(of: path)
         let reason: String
         switch code {
         case ENOENT where creating, ENOTDIR:
@@ -182,10 +192,18 @@ final class SandboxJournal {
         }
     }
 
+    /// What NSString's deletingLastPathComponent gives: "" for a bare name, "/" for a file at the root.
+    static func parentDirectory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
     /// Makes a newly created file's directory entry durable too. Best effort: the appends themselves are fsynced.
     private static func syncDirectory(of path: String) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let fd = Foundation.open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let directory = parentDirectory(of: path)
+        let fd = posixOpen(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         _ = fsync(fd)
         close(fd)
@@ -193,3 +211,6 @@ final class SandboxJournal {
 
     private static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 }
+
+/// The C library's open(2): a top-level name, since members named `open` hide it inside types.
+private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { open(path, flags, mode) }

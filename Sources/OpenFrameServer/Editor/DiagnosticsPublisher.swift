@@ -1,7 +1,18 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import JSONRPC
 import OpenFrame
+import Locking
 
 /// Validates open documents off the reader thread and publishes `textDocument/publishDiagnostics`.
 ///
@@ -16,7 +27,7 @@ final class DiagnosticsPublisher: @unchecked Sendable {
     private let notify: @Sendable (String, JSONValue) -> Void
     private let encoding: @Sendable () -> PositionEncoding
     private let queue = DispatchQueue(label: "openframe-rpc.validation", qos: .userInitiated, attributes: .concurrent)
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     /// URI → whether another run is wanted after the running one.
     private var running: [String: Bool] = [:]
     /// Tests hold a validation here to make a document change under it.

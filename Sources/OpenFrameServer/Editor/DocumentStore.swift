@@ -1,6 +1,17 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import OpenFrame
+import Locking
 
 /// One state of an open document, handed to validation, hover, completion and code actions.
 struct DocumentSnapshot: Sendable {
@@ -39,7 +50,7 @@ final class DocumentStore: @unchecked Sendable {
         case outOfSync
     }
 
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var entries: [String: Entry] = [:]
     private var revisions: UInt64 = 0
 

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import OpenFrame
 
 /// The few things the server reads from a document's URI. Any scheme works (`file:`, `untitled:`,
@@ -12,7 +22,32 @@ enum DocumentURI {
         if let query = rest.firstIndex(of: "?") { rest = rest[..<query] }
         if let colon = rest.firstIndex(of: ":"), isScheme(rest[..<colon]) { rest = rest[rest.index(after: colon)...] }
         let segment = rest.split(separator: "/").last.map(String.init) ?? ""
-        return segment.removingPercentEncoding ?? segment
+        return percentDecoded(segment) ?? segment
+    }
+
+    /// `%XX` sequences decoded, as Foundation's removingPercentEncoding: nil when a `%` is not
+    /// followed by two hex digits or the result is not UTF-8.
+    static func percentDecoded(_ text: String) -> String? {
+        guard text.contains("%") else { return text }
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "%") else { out.append(bytes[index]); index += 1; continue }
+            guard index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2]) else { return nil }
+            out.append(high << 4 | low)
+            index += 3
+        }
+        let decoded = String(decoding: out, as: UTF8.self)
+        return decoded.utf8.elementsEqual(out) ? decoded : nil  // repaired means it was not UTF-8
     }
 
     /// Which operation a document is validated as: the one documented rule, `Operation(documentName:)`,

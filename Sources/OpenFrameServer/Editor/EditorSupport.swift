@@ -1,7 +1,18 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import JSONRPC
 import OpenFrame
+import Locking
 
 /// The server as a language server for openframe payload documents: text document sync,
 /// `textDocument/publishDiagnostics` from the validation core, hover, completion, quick fixes and
@@ -61,7 +72,7 @@ public final class EditorSupport: @unchecked Sendable {
 
 /// The session's ClientOptions, written once by `initialize` and read from any thread.
 private final class SettledOptions: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var options = ClientOptions()
 
     var value: ClientOptions {

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 
 /// Output for the command-line commands (not the server, whose stdout is the protocol's).
 enum Terminal {
@@ -25,13 +35,26 @@ enum Terminal {
         }
     }
 
+    /// An error for a person: Foundation's localized description where Foundation is linked;
+    /// with FoundationEssentials only, the error's own description (it names the code and path).
+    static func describe(_ error: any Error) -> String {
+        #if canImport(FoundationEssentials)
+        String(describing: error)
+        #else
+        error.localizedDescription
+        #endif
+    }
+
     private static func write(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeMutableBytes { posixWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 { if errno == EINTR { continue } else { return } }
             offset += n
         }
     }
 }
+
+/// The C library's write(2): a top-level name, since members named `write` hide it inside types.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }

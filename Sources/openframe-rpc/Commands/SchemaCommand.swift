@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import OpenFrame
 import OpenFrameServer
@@ -54,12 +64,13 @@ enum SchemaCommand {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for operation in operations {
-                let path = (directory as NSString).appendingPathComponent(JSONSchemaGenerator.fileName(for: operation))
+                let name = JSONSchemaGenerator.fileName(for: operation)
+                let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
                 try Data(JSONSchemaGenerator.fileContents(for: operation)).write(to: URL(fileURLWithPath: path))
                 Terminal.err("wrote \(path)\n")
             }
         } catch {
-            Terminal.err("openframe-rpc: cannot write the schemas to '\(directory)': \(error.localizedDescription)\n")
+            Terminal.err("openframe-rpc: cannot write the schemas to '\(directory)': \(Terminal.describe(error))\n")
             return 2
         }
         return 0

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import OpenFrame
 
@@ -151,4 +161,19 @@ enum ValidateCommand {
         if unreadable > 0 { parts.append("\(unreadable) unreadable") }
         return "\(files) file\(files == 1 ? "" : "s") checked: \(parts.isEmpty ? "all valid" : parts.joined(separator: ", "))\n"
     }
+
+    /// All of standard input (`-`), read with read(2) until end of file.
+    static func readStandardInput() -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { posixRead(0, $0.baseAddress, $0.count) }
+            if count > 0 { bytes += chunk[0..<count]; continue }
+            if count < 0 && errno == EINTR { continue }
+            return bytes
+        }
+    }
 }
+
+/// The C library's read(2): a top-level name, since `ValidateCommand.read` hides it inside the type.
+private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }

@@ -1,8 +1,8 @@
 // Fuzz target: what an openframe instance answers, as the instance client sees it once the HTTP
 // layer (URLSession) is done: `InstanceResponseParser.parse(status:headers:body:)` and
 // `InstanceResponseParser.retryAdvice(status:headers:now:maxDelay:)`, plus `HTTPDate.parse` on every
-// header value. JSON bodies go through JSONParser, XML bodies through FoundationXML behind
-// InstanceXMLReader's pre-checks (UTF-8 only, no DOCTYPE/ENTITY, depth limit).
+// header value. JSON bodies go through JSONParser, XML bodies through the project's XML reader
+// (InstanceXMLReader; fuzzed on its own by fuzz-xml-reader).
 //
 // fuzz-options: -dict=instance-response.dict -max_len=16384
 //
