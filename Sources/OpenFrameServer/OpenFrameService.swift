@@ -44,7 +44,7 @@ public final class OpenFrameService: Sendable {
                 guard options.kind == .object else {
                     throw ResponseError.invalidParams("initialize: initializationOptions must be an object; found \(options.kind)")
                 }
-                if options["instance"] != nil || options["auth"] != nil {
+                if options["instance"] != nil || options["auth"] != nil || options["tls"] != nil {
                     do throws(ForwardingError) {
                         box.target = try settings.makeTarget(options: options, log: log)
                     } catch {
