@@ -208,4 +208,20 @@ struct KeptAliveForwardingTests {
         #expect(await onlyCertificate.waitForExit() == 2)
         #expect(onlyCertificate.errorOutput.contains("OPENFRAME_CLIENT_KEY"))
     }
+
+    /// libcurl reads the proxy variables itself when CURLOPT_PROXY is unset: `http_proxy` (lower
+    /// case only) for http, `https_proxy`/`HTTPS_PROXY` for https, and `NO_PROXY`/`no_proxy`.
+    @Test func proxyVariablesAreHonoured() async throws {
+        let proxy = try await StandIn()
+        let viaProxy = try ServerProcess(["--instance", "http://127.0.0.1:9", "--max-attempts", "1"], environment: ["http_proxy": proxy.url])
+        viaProxy.request(1, "openframe/createVoiceInteraction", ["payload": Self.payload("p")])
+        #expect(await viaProxy.response(1)?["result"]?["status"] == "SUCCESS")
+        #expect(try await proxy.requests().first?["target"] == "http://127.0.0.1:9/api/now/openframe/voice-interaction")
+
+        let bypassed = try ServerProcess(["--instance", "http://127.0.0.1:9", "--max-attempts", "1"],
+                                         environment: ["http_proxy": proxy.url, "NO_PROXY": "127.0.0.1"])
+        bypassed.request(1, "openframe/createVoiceInteraction", ["payload": Self.payload("n")])
+        #expect(await bypassed.response(1)?["error"]?["data"]?["mayHaveActed"] == false)
+        #expect(try await proxy.requests().count == 1)
+    }
 }
