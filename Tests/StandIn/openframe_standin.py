@@ -675,6 +675,9 @@ class _Server(http.server.ThreadingHTTPServer):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as nginx sets on kept-alive connections: the headers and the body are two
+    # writes, and with Nagle the body would wait for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
     server_version = "ServiceNow"
     sys_version = ""
     timeout = 120
