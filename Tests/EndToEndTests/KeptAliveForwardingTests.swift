@@ -224,4 +224,16 @@ struct KeptAliveForwardingTests {
         #expect(await bypassed.response(1)?["error"]?["data"]?["mayHaveActed"] == false)
         #expect(try await proxy.requests().count == 1)
     }
+
+    @Test func tokenRequestsAndCreatesShareTheConnection() async throws {
+        let standIn = try await StandIn(["--auth", "oauth", "--client-id", "cid", "--client-secret", "client-secret-value"])
+        let server = try ServerProcess(["--instance", standIn.url], environment: ["OPENFRAME_CLIENT_ID": "cid", "OPENFRAME_CLIENT_SECRET": "client-secret-value"])
+        for id in 1...2 {
+            server.request(id, "openframe/createVoiceInteraction", ["payload": Self.payload("o\(id)")])
+            #expect(await server.response(id)?["result"]?["status"] == "SUCCESS")
+        }
+        let log = try await standIn.requests()
+        #expect(log.map { $0["operation"]?.stringValue } == ["token", "create", "create"])
+        #expect(log.map { $0["requestOnConnection"]?.intValue } == [1, 2, 3])
+    }
 }
