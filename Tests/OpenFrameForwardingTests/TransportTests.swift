@@ -145,6 +145,28 @@ struct TransportTests {
         #expect(ids.sorted() == (0..<7).map { "k\($0)" })
     }
 
+    @Test("a slow exchange holds up no other: concurrent requests get their own connections", arguments: ["http", "https"])
+    func slowExchangeBlocksNoOther(scheme: String) async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let standIn = try await StandIn(["--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey])
+        let base = try #require(scheme == "https" ? standIn.tlsURL : standIn.url)
+        try await standIn.addFaults(#"{"delay": 3}"#)
+        let transport = Self.transport(tls: TLSSettings(caFile: certificates.caFile))
+        let slowRequest = createRequest(base, timeout: 10)
+        let slow = Task { try await transport.send(slowRequest, onSent: {}) }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = ContinuousClock.now
+        let fast = createRequest(base)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<3 { group.addTask { try await transport.send(fast, onSent: {}).status } }
+            for try await status in group { #expect(status == 200) }
+        }
+        #expect(ContinuousClock.now - started < .seconds(2), "did not wait for the slow one")
+        #expect(try await slow.value.status == 200)
+        #expect(Set(try await standIn.requests().compactMap { $0["connection"]?.intValue }).count >= 2)
+    }
+
     @Test("a 401 with WWW-Authenticate comes back as the answer")
     func unauthorizedWithChallenge() async throws {
         let standIn = try await StandIn(["--auth", "basic", "--username", "u", "--password", "p"])

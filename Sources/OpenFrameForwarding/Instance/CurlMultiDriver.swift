@@ -174,8 +174,15 @@ final class CurlMultiDriver: @unchecked Sendable {
         let ms = max(1, Int(left.components.seconds) * 1000 + Int(left.components.attoseconds / 1_000_000_000_000_000))
         essential(long(Int32(CCURLOPT_TIMEOUT_MS), ms + 250))
         essential(long(Int32(CCURLOPT_CONNECTTIMEOUT_MS), ms + 250))
-        _ = long(Int32(CCURLOPT_HTTP_VERSION), Int(CCURL_HTTP_VERSION_2TLS))  // refused without nghttp2: fine
-        _ = long(Int32(CCURLOPT_PIPEWAIT), 1)
+        if request.url.scheme == "https" {
+            // HTTP/2 when the instance offers it (ALPN); refused by a libcurl without nghttp2: fine.
+            _ = long(Int32(CCURLOPT_HTTP_VERSION), Int(CCURL_HTTP_VERSION_2TLS))
+            // Wait for a connection being set up rather than open another, in case it multiplexes.
+            // Only for https: ALPN says so at the handshake. Over plain http libcurl would only know
+            // from the first answer, and every other request would wait for that (a slow create
+            // would hold up all the others).
+            _ = long(Int32(CCURLOPT_PIPEWAIT), 1)
+        }
         essential(long(Int32(CCURLOPT_MAXAGE_CONN), settings.maxIdleSeconds))
 
         if let file = settings.tls.caFile { essential(string(Int32(CCURLOPT_CAINFO), file)) }
