@@ -6,6 +6,7 @@ import PackageDescription
 //   JSON                bytes <-> values with source spans (no Foundation)
 //   JSONRPC             framing, stdio transport, JSON-RPC 2.0 dispatch, LSP-style lifecycle
 //   OpenFrame           the openframe domain: payload model, schema, validation core
+//   CCurl               libcurl, loaded with dlopen on the first forward (no curl headers at build time)
 //   OpenFrameForwarding the HTTP client to an instance's openframe API, and the embedded sandbox
 //   OpenFrameServer     the openframe methods bound onto a JSON-RPC server
 //   openframe-rpc       the executable: command line, wiring
@@ -24,7 +25,8 @@ let package = Package(
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "JSONRPC", dependencies: ["JSON", "Locking"]),
         .target(name: "OpenFrame", dependencies: ["JSON"]),
-        .target(name: "OpenFrameForwarding", dependencies: ["JSON", "OpenFrame", "Locking"]),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(name: "OpenFrameForwarding", dependencies: ["JSON", "OpenFrame", "Locking", "CCurl"]),
         .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "Locking"]),
         .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], exclude: ["Fixtures"]),

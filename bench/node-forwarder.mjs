@@ -42,11 +42,11 @@ function create(id, params) {
       if (res.statusCode >= 200 && res.statusCode < 300 && parsed && parsed.result && parsed.result.status === "SUCCESS") {
         answer(id, parsed.result);
       } else {
-        fail(id, -32001, `HTTP ${res.statusCode} from the instance`);
+        fail(id, -33001, `HTTP ${res.statusCode} from the instance`);
       }
     });
   });
-  req.on("error", (e) => fail(id, -32002, `could not reach the instance: ${e.message}`));
+  req.on("error", (e) => fail(id, -33002, `could not reach the instance: ${e.message}`));
   req.end(body);
 }
 

@@ -13,8 +13,10 @@ public enum ForwardingErrorMapping {
                 code: .instanceError,
                 message: "the instance answered HTTP \(status): \(message)\(detail.map { " (\($0))" } ?? "")",
                 data: ["httpStatus": .int(status), "error": .object(errorObject)])
-        case .unreachable(let reason, _):
-            return ResponseError(code: .instanceUnreachable, message: "the instance could not be reached: \(reason)", data: ["reason": .string(reason)])
+        case .unreachable(let reason, let mayHaveActed):
+            return ResponseError(
+                code: .instanceUnreachable, message: "the instance could not be reached: \(reason)",
+                data: ["reason": .string(reason), "mayHaveActed": .bool(mayHaveActed)])
         case .cancelled:
             return .cancelled()
         case .configuration(let message):

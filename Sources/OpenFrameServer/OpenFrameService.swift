@@ -47,7 +47,7 @@ public final class OpenFrameService: Sendable {
             guard options.kind == .object else {
                 throw ResponseError.invalidParams("initialize: initializationOptions must be an object; found \(options.kind)")
             }
-            guard options["instance"] != nil || options["auth"] != nil else { return }
+            guard options["instance"] != nil || options["auth"] != nil || options["tls"] != nil else { return }
             do throws(ForwardingError) {
                 box.target = try settings.makeTarget(options: options, log: log)
             } catch {

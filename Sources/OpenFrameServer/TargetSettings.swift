@@ -24,6 +24,8 @@ public struct TargetSettings: Sendable {
     public var requestTimeout: Double = InstanceConfiguration.defaultRequestTimeout
     public var maxConcurrentForwards: Int = InstanceConfiguration.defaultMaxConcurrentForwards
     public var maxAttempts: Int = InstanceConfiguration.defaultMaxAttempts
+    /// `--ca-file`: a PEM bundle trusted instead of the system store (wins over `OPENFRAME_CA_FILE`).
+    public var caFile: String?
     /// The sandbox's JSON Lines file; nil keeps it in memory.
     public var sandboxFile: String?
     public var environment: [String: String]
@@ -42,7 +44,7 @@ public struct TargetSettings: Sendable {
     }
 
     /// The target to use: the instance when one is named (here or in `options`), else the sandbox.
-    /// `options` is `initializationOptions` ({"instance": …, "auth": {…}}) or nil at start-up.
+    /// `options` is `initializationOptions` ({"instance": …, "auth": {…}, "tls": {…}}) or nil at start-up.
     func makeTarget(options: JSONNode?, log: Log) throws(ForwardingError) -> any InteractionTarget {
         var instance = effectiveInstance
         if let node = options?["instance"], !node.isNull {
@@ -53,10 +55,11 @@ public struct TargetSettings: Sendable {
         }
         guard let instance else { return try makeSandbox(log: log) }
         let authentication = try Authentication.resolve(json: options?["auth"]?.value, environment: environment)
+        let tls = try TLSSettings.resolve(caFile: caFile, json: options?["tls"]?.value, environment: environment)
         let configuration = try InstanceConfiguration(
             instance: instance, version: OpenFrameRPC.version, authentication: authentication, wireFormat: wireFormat,
             requestTimeout: requestTimeout, maxConcurrentForwards: maxConcurrentForwards, maxAttempts: maxAttempts,
-            allowInsecureHTTP: allowInsecureHTTP)
+            allowInsecureHTTP: allowInsecureHTTP, tls: tls)
         return InstanceClient(configuration: configuration, log: log.sink(.debug))
     }
 

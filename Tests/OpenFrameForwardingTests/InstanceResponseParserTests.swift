@@ -182,7 +182,7 @@ struct InstanceResponseParserTests {
     func retryAdvice() {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         func advice(_ status: Int, _ retryAfter: String?) -> RetryAdvice {
-            InstanceResponseParser.retryAdvice(status: status, headers: retryAfter.map { ["Retry-After": $0] } ?? [:], now: now, maxDelay: 60)
+            InstanceResponseParser.retryAdvice(status: status, headers: retryAfter.map { ["Retry-After": $0] } ?? [:], body: Self.serviceNowError, now: now, maxDelay: 60)
         }
         #expect(advice(429, "2") == .retry(afterSeconds: 2))
         #expect(advice(503, "0") == .retry(afterSeconds: 0))
@@ -195,7 +195,22 @@ struct InstanceResponseParserTests {
         for status in [200, 202, 400, 401, 404, 500, 502, 504] {
             #expect(advice(status, "1") == .doNotRetry, "\(status)")
         }
-        #expect(InstanceResponseParser.retryAdvice(status: 429, headers: ["retry-after": "5"], now: now) == .retry(afterSeconds: 5))
+        #expect(InstanceResponseParser.retryAdvice(status: 429, headers: ["retry-after": "5"], body: [], now: now) == .retry(afterSeconds: 5))
+    }
+
+    static let serviceNowError = Array(#"{"error":{"message":"Service Unavailable","detail":null},"status":"failure"}"#.utf8)
+
+    @Test("a 503 that is not the instance's own answer and has no Retry-After is not retried (a proxy's page may follow an upstream that acted)")
+    func proxy503NotRetried() {
+        let html = Array("<html><body>upstream connect error or disconnect/reset before headers</body></html>".utf8)
+        #expect(InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "text/html"], body: html) == .doNotRetry)
+        #expect(InstanceResponseParser.retryAdvice(status: 503, headers: [:], body: []) == .doNotRetry)
+        #expect(InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "text/html", "Retry-After": "1"], body: html) == .retry(afterSeconds: 1))
+        #expect(InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "application/json"], body: Self.serviceNowError) == .retry(afterSeconds: nil))
+        let xml = Array("<?xml version=\"1.0\"?><response><error><message>down</message><detail/></error><status>failure</status></response>".utf8)
+        #expect(InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "application/xml"], body: xml) == .retry(afterSeconds: nil))
+        // 429 asks for less traffic whoever sends it.
+        #expect(InstanceResponseParser.retryAdvice(status: 429, headers: [:], body: html) == .retry(afterSeconds: nil))
     }
 }
 

@@ -36,6 +36,7 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import socketserver
 import sys
 import threading
@@ -109,6 +110,8 @@ DEFAULT_CONFIG = {
     "refreshTokenTtl": 8640000.0,
     "cookies": True,
     "validate": True,
+    "keepAliveRequests": None,
+    "idleTimeout": None,
 }
 
 # Element names in the XML request body whose value is always an object or
@@ -377,6 +380,13 @@ def normalize_config(updates, base):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError("%s must be a number of seconds >= 0" % key)
             value = float(value)
+        elif key == "keepAliveRequests":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError("keepAliveRequests must be an integer >= 1 or null")
+        elif key == "idleTimeout":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+                raise ValueError("idleTimeout must be a number of seconds > 0 or null")
+            value = float(value) if value is not None else None
         elif key in ("cookies", "validate"):
             if not isinstance(value, bool):
                 raise ValueError("%s must be true or false" % key)
@@ -399,7 +409,7 @@ def normalize_config(updates, base):
 _FAULT_KEYS = {
     "status", "error", "body", "contentType", "headers", "retryAfter",
     "retryAfterDateIn", "delay", "drop", "html", "resultStatus", "match",
-    "times", "note",
+    "times", "note", "endlessBody", "padBody", "drip",
 }
 _MATCH_KEYS = {"method", "operation", "path", "pathPrefix"}
 
@@ -436,6 +446,18 @@ def normalize_fault(spec):
             value = fault[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError("%s must be a number >= 0" % key)
+    if "endlessBody" in fault and fault["endlessBody"] is not True:
+        raise ValueError("endlessBody must be true")
+    if "padBody" in fault:
+        value = fault["padBody"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 256 * 1024 * 1024:
+            raise ValueError("padBody must be a number of bytes 0..268435456")
+    if "drip" in fault:
+        value = fault["drip"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or "endlessBody" not in fault:
+            raise ValueError("drip is a number of seconds >= 0 and goes with endlessBody")
+    if "endlessBody" in fault and ("drop" in fault or "padBody" in fault):
+        raise ValueError("endlessBody cannot go with drop or padBody")
     if "html" in fault and not isinstance(fault["html"], (bool, str)):
         raise ValueError("html must be true or a string")
     if "drop" in fault and fault["drop"] not in DROP_KINDS:
@@ -627,10 +649,18 @@ class _Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address, handler, standin, family):
+    def __init__(self, address, handler, standin, family, ssl_context=None):
         self.address_family = family
         self.standin = standin
+        self.ssl_context = ssl_context
         http.server.ThreadingHTTPServer.__init__(self, address, handler)
+
+    def get_request(self):
+        sock, address = self.socket.accept()
+        if self.ssl_context is not None:
+            # The handshake happens in the connection's own thread (Handler.setup).
+            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
 
     def server_bind(self):
         # HTTPServer.server_bind() does a reverse DNS lookup; skip it.
@@ -645,6 +675,9 @@ class _Server(http.server.ThreadingHTTPServer):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as nginx sets on kept-alive connections: the headers and the body are two
+    # writes, and with Nagle the body would wait for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
     server_version = "ServiceNow"
     sys_version = ""
     timeout = 120
@@ -655,8 +688,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # -- connection bookkeeping -------------------------------------------
 
     def setup(self):
-        http.server.BaseHTTPRequestHandler.setup(self)
         self.standin = self.server.standin
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError) as exc:
+                self.standin._tls_failure(exc)
+                raise
+        http.server.BaseHTTPRequestHandler.setup(self)
         self.conn_id = self.standin._register_connection(self.connection)
         self.request_on_conn = 0
         self._expect_continue = False
@@ -673,6 +713,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def handle_one_request(self):
         self._expect_continue = False
         self._headers_sent = False
+        # idleTimeout: between requests a kept-alive connection waits at most that long.
+        idle = self.standin._config_snapshot().get("idleTimeout")
+        try:
+            self.connection.settimeout(idle if idle and self.request_on_conn > 0 else self.timeout)
+        except OSError:
+            pass
         try:
             http.server.BaseHTTPRequestHandler.handle_one_request(self)
         except (ConnectionError, OSError):
@@ -715,6 +761,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(400, "HTTP/0.9 is not supported")
             return
         self.request_on_conn += 1
+        try:
+            self.connection.settimeout(self.timeout)
+        except OSError:
+            pass
         target = self.path
         path, _, query = target.partition("?")
         path = path.partition("#")[0]
@@ -821,6 +871,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(answer.body[: len(answer.body) // 2] if truncate else answer.body)
         self.wfile.flush()
 
+    def _send_endless(self, answer, drip=0):
+        """The answer's status and headers, then a chunked body that never ends (until the
+        client goes away or the stand-in stops): the start of the real body, then spaces."""
+        try:
+            self.send_response(answer.status)
+            self._headers_sent = True
+            for name, value in answer.headers:
+                self.send_header(name, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            # With drip, 16-byte chunks that many seconds apart (a body that never ends, slowly).
+            chunk = b" " * (16 if drip else 65536)
+            first = answer.body
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(first), first))
+            sent = 0
+            while not self.standin._stop_event.is_set():
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+                self.standin._endless_progress(sent)
+                if drip:
+                    self.wfile.flush()
+                    self.standin._sleep(drip)
+        except OSError:
+            pass
+
     def _xml_wanted(self):
         return wants_xml(self.headers.get("Accept"))
 
@@ -905,6 +980,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 pass
             return
 
+        limit = standin._config_snapshot().get("keepAliveRequests")
+        if limit and self.request_on_conn >= limit:
+            # nginx's keepalive_requests: the last answer on the connection says so, then it closes.
+            answer.headers.append(("Connection", "close"))
+            self.close_connection = True
+        if fault and fault.get("endlessBody"):
+            standin._finish_entry(entry, "endless_body", unsent=answer)
+            self.close_connection = True
+            self._send_endless(answer, fault.get("drip", 0))
+            return
+        if fault and fault.get("padBody"):
+            answer.body = answer.body + b" " * fault["padBody"]
         standin._finish_entry(entry, "answered", answer)
         try:
             self._send(answer)
@@ -1111,8 +1198,17 @@ class StandIn(object):
     def __init__(self, host="127.0.0.1", port=0, auth="none", username=None, password=None,
                  token=None, client_id=None, client_secret=None, api_key=None,
                  token_ttl=1800.0, refresh_token_ttl=8640000.0, cookies=True, validate=True,
-                 log=False):
+                 log=False, tls_cert=None, tls_key=None, tls_client_ca=None):
         self.host = host
+        self.tls_cert = tls_cert
+        self.tls_key = tls_key
+        self.tls_client_ca = tls_client_ca
+        self._tls_server = None
+        self._tls_thread = None
+        self.tls_port = None
+        self.tls_url = None
+        self.tls_failures = 0
+        self.endless_bytes = 0
         self.requested_port = port
         self.log_to_stderr = log
         self._initial_config = normalize_config({
@@ -1147,6 +1243,20 @@ class StandIn(object):
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
             name="openframe-standin", daemon=True)
         self._thread.start()
+        if self.tls_cert:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+            if self.tls_client_ca:
+                # Mutual TLS: a client certificate signed by this CA is required.
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(self.tls_client_ca)
+            self._tls_server = _Server((self.host, 0), _Handler, self, family, ssl_context=context)
+            self.tls_port = self._tls_server.server_address[1]
+            self.tls_url = "https://%s:%d" % (shown, self.tls_port)
+            self._tls_thread = threading.Thread(
+                target=self._tls_server.serve_forever, kwargs={"poll_interval": 0.05},
+                name="openframe-standin-tls", daemon=True)
+            self._tls_thread.start()
         return self.url
 
     def stop(self):
@@ -1156,6 +1266,10 @@ class StandIn(object):
             return
         self._stop_event.set()
         server.shutdown()
+        tls_server, self._tls_server = self._tls_server, None
+        if tls_server is not None:
+            tls_server.shutdown()
+            tls_server.server_close()
         with self._lock:
             sockets = list(self._connections.values())
             reserved, self._reserved_ports = self._reserved_ports, []
@@ -1279,6 +1393,15 @@ class StandIn(object):
     def _sleep(self, seconds):
         if seconds > 0:
             self._stop_event.wait(seconds)
+
+    def _tls_failure(self, exc):
+        with self._lock:
+            self.tls_failures += 1
+        self._log("TLS handshake failed: %s" % exc)
+
+    def _endless_progress(self, sent):
+        with self._lock:
+            self.endless_bytes = max(self.endless_bytes, sent)
 
     def _register_connection(self, sock):
         with self._lock:
@@ -1516,7 +1639,10 @@ class StandIn(object):
         try:
             if route == "/health":
                 if method == "GET":
-                    return 200, {"ok": True, "url": self.url}
+                    with self._lock:
+                        return 200, {"ok": True, "url": self.url, "tlsUrl": self.tls_url,
+                                     "tlsFailures": self.tls_failures, "endlessBytes": self.endless_bytes,
+                                     "openConnections": len(self._connections)}
             elif route == "/requests":
                 if method == "GET":
                     since = int(params.get("since", ["0"])[0])
@@ -1604,6 +1730,11 @@ def main(argv=None):
     parser.add_argument("--no-validate", action="store_true",
                         help="accept any JSON object as a create/update payload")
     parser.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
+    parser.add_argument("--tls-cert", help="PEM certificate (chain): also serve HTTPS on a second port")
+    parser.add_argument("--tls-key", help="PEM key for --tls-cert")
+    parser.add_argument("--tls-client-ca", help="require client certificates signed by this CA (mutual TLS)")
+    parser.add_argument("--keep-alive-requests", type=int, help="close a connection after N requests (Connection: close on the last answer)")
+    parser.add_argument("--idle-timeout", type=float, help="close a kept-alive connection idle this many seconds")
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
                         help="exit when stdin is closed (so a crashed parent leaves nothing behind)")
     args = parser.parse_args(argv)
@@ -1613,7 +1744,14 @@ def main(argv=None):
             password=args.password, token=args.token, client_id=args.client_id,
             client_secret=args.client_secret, api_key=args.api_key, token_ttl=args.token_ttl,
             refresh_token_ttl=args.refresh_token_ttl, cookies=not args.no_cookies,
-            validate=not args.no_validate, log=not args.quiet)
+            validate=not args.no_validate, log=not args.quiet,
+            tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca)
+        if bool(args.tls_cert) != bool(args.tls_key):
+            raise ValueError("--tls-cert and --tls-key go together")
+        if args.keep_alive_requests is not None or args.idle_timeout is not None:
+            standin._initial_config = normalize_config(
+                {"keepAliveRequests": args.keep_alive_requests, "idleTimeout": args.idle_timeout}, standin._initial_config)
+            standin._reset_state(restore_config=True)
     except ValueError as exc:
         parser.error(str(exc))
     try:
@@ -1639,7 +1777,10 @@ def main(argv=None):
             stop.set()
         threading.Thread(target=watch_stdin, daemon=True).start()
 
-    sys.stdout.write(json.dumps({"port": standin.port, "url": url}) + "\n")
+    announced = {"port": standin.port, "url": url}
+    if standin.tls_url:
+        announced.update({"tlsPort": standin.tls_port, "tlsUrl": standin.tls_url})
+    sys.stdout.write(json.dumps(announced) + "\n")
     sys.stdout.flush()
     sys.stderr.write("openframe-standin: listening on %s (auth=%s)\n" % (url, args.auth))
     sys.stderr.flush()

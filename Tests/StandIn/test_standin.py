@@ -9,8 +9,11 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
+import ssl
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -723,6 +726,153 @@ class LogAndConnectionTests(StandInCase):
                     break
                 final += chunk
             self.assertTrue(final.startswith(b"HTTP/1.1 200"), final)
+
+
+class KeepAliveModeTests(StandInCase):
+    """keepAliveRequests, idleTimeout, endlessBody, padBody."""
+
+    def test_keep_alive_requests_closes_after_n_with_connection_close(self):
+        self.control("POST", "/_standin/config", {"keepAliveRequests": 2})
+        conn = self.connect()
+        try:
+            status, response, _ = self.call("POST", CREATE, CREATE_BODY, conn=conn)
+            self.assertEqual((status, response.getheader("Connection")), (200, None))
+            status, response, _ = self.call("POST", CREATE, CREATE_BODY, conn=conn)
+            self.assertEqual((status, response.getheader("Connection")), (200, "close"))
+            # http.client saw "Connection: close" and reconnects for the 3rd request.
+            self.assertEqual(self.call("POST", CREATE, CREATE_BODY, conn=conn)[0], 200)
+        finally:
+            conn.close()
+        self.assertEqual(len(self.records()), 3)
+        entries = self.log()
+        self.assertEqual([e["requestOnConnection"] for e in entries], [1, 2, 1])
+        self.assertNotEqual(entries[1]["connection"], entries[2]["connection"])
+
+    def test_idle_timeout_closes_an_idle_connection_but_not_a_busy_one(self):
+        self.control("POST", "/_standin/config", {"idleTimeout": 0.2})
+        conn = self.connect()
+        try:
+            self.assertEqual(self.call("POST", CREATE, CREATE_BODY, conn=conn)[0], 200)
+            self.assertEqual(self.call("POST", CREATE, CREATE_BODY, conn=conn)[0], 200)
+            time.sleep(0.5)
+            conn.sock.settimeout(2)
+            self.assertEqual(conn.sock.recv(1), b"", "the idle connection was closed")
+        finally:
+            conn.close()
+        self.assertEqual([e["requestOnConnection"] for e in self.log()], [1, 2])
+
+    def test_config_rejects_bad_keep_alive_values(self):
+        for config in ({"keepAliveRequests": 0}, {"keepAliveRequests": True}, {"idleTimeout": 0}, {"idleTimeout": "1"}):
+            self.assertEqual(self.control("POST", "/_standin/config", config)[0], 400, config)
+
+    def test_endless_body_streams_until_the_client_goes(self):
+        self.faults({"endlessBody": True})
+        conn = self.connect()
+        try:
+            conn.request("POST", CREATE, body=json.dumps(CREATE_BODY), headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            self.assertEqual(response.status, 200)
+            self.assertEqual(response.getheader("Transfer-Encoding"), "chunked")
+            first = response.read(300)
+            self.assertIn(b'"SUCCESS"', first)
+            total = len(first)
+            while total < 8 * 1024 * 1024:
+                total += len(response.read(65536))
+        finally:
+            conn.close()
+        self.assertEqual(len(self.records()), 1, "the record is stored before the endless answer")
+        self.assertEqual(self.log()[0]["outcome"], "endless_body")
+        deadline = time.time() + 5
+        while time.time() < deadline and self.control("GET", "/_standin/health")[1]["openConnections"] > 1:
+            time.sleep(0.05)
+        self.assertEqual(self.control("GET", "/_standin/health")[1]["openConnections"], 1, "only this control connection")
+
+    def test_pad_body_is_a_valid_success_over_any_cap(self):
+        self.faults({"padBody": 5000000})
+        status, response, data = self.call("POST", CREATE, CREATE_BODY)
+        self.assertEqual(status, 200)
+        self.assertEqual(len(data), int(response.getheader("Content-Length")))
+        self.assertGreater(len(data), 5000000)
+        self.assertEqual(json.loads(data)["result"]["status"], "SUCCESS")
+
+    def test_invalid_endless_and_pad_faults(self):
+        for fault in ({"endlessBody": 1}, {"padBody": -1}, {"drip": 1}, {"endlessBody": True, "drop": "after_store"}):
+            status, _ = self.control("POST", "/_standin/faults", [fault])
+            self.assertEqual(status, 400, fault)
+
+
+@unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
+class TlsTests(unittest.TestCase):
+    """HTTPS on a second port with a CA made at test time; optional client certificates."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="standin-tls-")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        def run(*args):
+            subprocess.run(["openssl"] + list(args), cwd=cls.dir, check=True, capture_output=True)
+        run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test CA")
+        with open(os.path.join(cls.dir, "ext"), "w") as handle:
+            handle.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        for name in ("server", "client"):
+            run("req", *ec, "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name)
+            run("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", name + ".pem", "-days", "2", "-extfile", "ext")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def test_https_keep_alive_and_shared_state(self):
+        with osi.StandIn(tls_cert=self.path("server.pem"), tls_key=self.path("server.key")) as standin:
+            self.assertTrue(standin.tls_url.startswith("https://127.0.0.1:"))
+            context = ssl.create_default_context(cafile=self.path("ca.pem"))
+            conn = http.client.HTTPSConnection("127.0.0.1", standin.tls_port, context=context, timeout=10)
+            for _ in range(2):
+                conn.request("POST", CREATE, body=json.dumps(CREATE_BODY), headers={"Content-Type": "application/json"})
+                response = conn.getresponse()
+                self.assertEqual(response.status, 200)
+                response.read()
+            conn.close()
+            entries = standin.requests()
+            self.assertEqual([e["requestOnConnection"] for e in entries], [1, 2])
+            self.assertEqual(len(standin.records()), 2)
+            # A client that does not trust the CA fails in the handshake; nothing is logged.
+            with self.assertRaises(ssl.SSLError):
+                bad = http.client.HTTPSConnection("127.0.0.1", standin.tls_port, context=ssl.create_default_context(), timeout=10)
+                bad.request("POST", CREATE, body=b"{}")
+            self.assertEqual(len(standin.requests()), 2)
+
+    def test_client_certificate_required(self):
+        with osi.StandIn(tls_cert=self.path("server.pem"), tls_key=self.path("server.key"),
+                         tls_client_ca=self.path("ca.pem")) as standin:
+            context = ssl.create_default_context(cafile=self.path("ca.pem"))
+            context.load_cert_chain(self.path("client.pem"), self.path("client.key"))
+            conn = http.client.HTTPSConnection("127.0.0.1", standin.tls_port, context=context, timeout=10)
+            conn.request("POST", CREATE, body=json.dumps(CREATE_BODY), headers={"Content-Type": "application/json"})
+            self.assertEqual(conn.getresponse().status, 200)
+            conn.close()
+            without = ssl.create_default_context(cafile=self.path("ca.pem"))
+            with self.assertRaises((ssl.SSLError, ConnectionError)):
+                conn = http.client.HTTPSConnection("127.0.0.1", standin.tls_port, context=without, timeout=10)
+                conn.request("POST", CREATE, body=json.dumps(CREATE_BODY), headers={"Content-Type": "application/json"})
+                conn.getresponse()
+            self.assertEqual(len(standin.records()), 1)
+
+    def test_cli_announces_the_tls_url(self):
+        proc = subprocess.Popen([sys.executable, MODULE, "--quiet", "--exit-on-stdin-eof", "--tls-cert", self.path("server.pem"),
+                                 "--tls-key", self.path("server.key")], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            ready = json.loads(proc.stdout.readline())
+            self.assertTrue(ready["tlsUrl"].startswith("https://127.0.0.1:"))
+            self.assertEqual(ready["tlsUrl"], "https://127.0.0.1:%d" % ready["tlsPort"])
+        finally:
+            proc.stdin.close()
+            self.assertEqual(proc.wait(10), 0)
+            proc.stdout.close()
 
 
 class HelperTests(unittest.TestCase):

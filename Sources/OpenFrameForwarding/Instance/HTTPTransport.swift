@@ -28,14 +28,23 @@ struct HTTPExchangeResponse: Sendable, Equatable {
     }
 }
 
-/// Why no answer came back.
+/// Why no answer came back. Every case says whether any of the request left us: the instance
+/// client decides from that alone whether the instance may have acted.
 enum TransportFailure: Error, Sendable, Equatable {
     /// The caller's task was cancelled; the HTTP request was stopped.
     case cancelled
     /// Our own deadline (`HTTPExchangeRequest.timeout`) passed without a complete answer.
-    case timedOut
-    /// The HTTP layer failed: a `URLError` code (NSURLErrorDomain) and libcurl's message, if any.
-    case failed(code: Int, message: String?)
+    case timedOut(requestWritten: Bool)
+    /// libcurl failed: its `CURLcode`, the `errno` it saw (0 if none), its message, and whether
+    /// any byte of the request body had been handed to it (before that, the instance cannot
+    /// hold a complete request, so it cannot have acted).
+    case failed(code: Int, osErrno: Int, message: String?, requestWritten: Bool)
+    /// An answer (status known) whose body passed the cap; the transfer was cut off unread.
+    case answerTooLarge(status: Int, limit: Int)
+    /// The request itself is unfit to send (a header value with CR/LF); nothing was sent.
+    case invalidRequest(String)
+    /// libcurl cannot be loaded; the reason names the library.
+    case libraryUnavailable(String)
 }
 
 /// Sends one request and returns the answer; one call, one exchange, never a retry.

@@ -8,13 +8,13 @@ import JSON
 ///
 /// `apiVersion` must be `v` + digits and `sysId` 32 hex characters (else `.configuration`,
 /// before anything is sent). Requests carry `Accept` and `Content-Type` for the wire format,
-/// `User-Agent: openframe-rpc/<version>`, the credentials, and `Connection: close`; no cookie
-/// is ever stored or sent. The body is the payload written compactly (JSON) or in the
+/// `User-Agent: openframe-rpc/<version>` and the credentials; no cookie is ever stored or sent.
+/// Connections are kept and reused (`CurlTransport`), never with a silent re-send. The body is the payload written compactly (JSON) or in the
 /// stand-in's ServiceNow XML mapping (`InstanceXMLWriter`).
 ///
 /// **Retries** happen only where the instance certainly did not act:
 /// - the connection was refused (nothing was sent), or
-/// - a 429 or 503 told us to come back: after `Retry-After` (seconds or HTTP-date, capped at
+/// - a 429, or a 503 that is the instance's own answer or carries `Retry-After`, told us to come back: after `Retry-After` (seconds or HTTP-date, capped at
 ///   `maxRetryDelay`), else after exponential backoff with full jitter from `retryBaseDelay`,
 ///
 /// up to `maxAttempts` attempts in all. Never after a timeout, a dropped connection or any
@@ -55,7 +55,8 @@ public final class InstanceClient: InteractionTarget {
     /// `log` receives one line per HTTP exchange and per token fetch (method, URL without
     /// credentials, status or failure, duration); never headers or bodies.
     public convenience init(configuration: InstanceConfiguration, log: LogSink? = nil) {
-        self.init(configuration: configuration, transport: URLSessionTransport(), log: log)
+        let settings = CurlSettings(maxConnections: configuration.maxConcurrentForwards + 1, tls: configuration.tls)
+        self.init(configuration: configuration, transport: CurlTransport(settings: settings), log: log)
     }
 
     init(configuration: InstanceConfiguration, transport: any HTTPTransport, log: LogSink? = nil) {
@@ -64,7 +65,7 @@ public final class InstanceClient: InteractionTarget {
         self.log = log
         endpoint = InstanceEndpoint(baseURL: configuration.baseURL)
         limiter = ForwardLimiter(limit: configuration.maxConcurrentForwards)
-        scrubber = SecretScrubber(configuration.authentication.secrets)
+        scrubber = SecretScrubber(configuration.secrets)
         host = configuration.hostLabel
         if case .oauth(let settings) = configuration.authentication {
             tokens = OAuthTokenProvider(
@@ -194,7 +195,7 @@ public final class InstanceClient: InteractionTarget {
                     continue
                 }
                 let advice = InstanceResponseParser.retryAdvice(
-                    status: response.status, headers: response.headers, now: Date(), maxDelay: configuration.maxRetryDelay)
+                    status: response.status, headers: response.headers, body: response.body, now: Date(), maxDelay: configuration.maxRetryDelay)
                 if case .retry(let after) = advice, retriesUsed + 1 < maxAttempts {
                     let told = after != nil ? "Retry-After: \(response.headers["retry-after"].map { String($0.prefix(40)) } ?? "")" : "no Retry-After; backing off"
                     try await retry(
@@ -247,7 +248,7 @@ public final class InstanceClient: InteractionTarget {
 
     private func scrub(_ text: String) -> String {
         let extra = tokens?.currentSecrets ?? []
-        return extra.isEmpty ? scrubber.scrub(text) : SecretScrubber(configuration.authentication.secrets + extra).scrub(text)
+        return extra.isEmpty ? scrubber.scrub(text) : SecretScrubber(configuration.secrets + extra).scrub(text)
     }
 
     private static func pause(_ seconds: Double) async throws(ForwardingError) {

@@ -46,6 +46,8 @@ public struct InstanceConfiguration: Sendable, CustomStringConvertible {
     public var retryBaseDelay: Double
     /// Cap on any wait before a retry, whether from Retry-After or from backoff.
     public var maxRetryDelay: Double
+    /// CA bundle and client certificate for TLS (verification is always on).
+    public let tls: TLSSettings
 
     public static let defaultRequestTimeout: Double = 30
     public static let defaultMaxConcurrentForwards = 16
@@ -66,7 +68,8 @@ public struct InstanceConfiguration: Sendable, CustomStringConvertible {
         maxAttempts: Int = InstanceConfiguration.defaultMaxAttempts,
         allowInsecureHTTP: Bool = false,
         retryBaseDelay: Double = 0.5,
-        maxRetryDelay: Double = 60
+        maxRetryDelay: Double = 60,
+        tls: TLSSettings = TLSSettings()
     ) throws(ForwardingError) {
         baseURL = try Self.resolveBaseURL(instance, allowInsecureHTTP: allowInsecureHTTP)
         guard !version.isEmpty, version.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
@@ -86,6 +89,8 @@ public struct InstanceConfiguration: Sendable, CustomStringConvertible {
             throw .configuration("retry delays must be finite and not negative")
         }
         try authentication.validate()
+        try tls.validate()
+        self.tls = tls
         self.authentication = authentication
         self.wireFormat = wireFormat
         self.requestTimeout = requestTimeout
@@ -97,7 +102,7 @@ public struct InstanceConfiguration: Sendable, CustomStringConvertible {
 
     public var description: String {
         "instance \(baseURL.absoluteString), auth \(authentication), \(wireFormat.rawValue), timeout \(requestTimeout) s, "
-            + "max \(maxConcurrentForwards) concurrent, \(maxAttempts) attempts, \(userAgent)"
+            + "max \(maxConcurrentForwards) concurrent, \(maxAttempts) attempts, \(userAgent), TLS: \(tls)"
     }
 
     /// `host` or `host:port`, as progress reports name the instance.

@@ -99,9 +99,19 @@ public enum InstanceResponseParser {
 
     /// 429 and 503 mean "not now": retry, after `Retry-After` (delay-seconds or HTTP-date,
     /// capped at `maxDelay`) or, without a usable one, after backoff. Anything else: no retry.
-    public static func retryAdvice(status: Int, headers: [String: String], now: Date = Date(), maxDelay: Double = 60) -> RetryAdvice {
+    ///
+    /// A 503 is retried only when it is the instance's own answer (a ServiceNow error or result
+    /// body) or carries `Retry-After`: a proxy's 503 page ("upstream connect error or
+    /// disconnect/reset") can follow an upstream that already acted.
+    public static func retryAdvice(status: Int, headers: [String: String], body: [UInt8], now: Date = Date(), maxDelay: Double = 60) -> RetryAdvice {
         guard status == 429 || status == 503 else { return .doNotRetry }
         let headers = lowercased(headers)
+        if status == 503, headers["retry-after"] == nil {
+            switch classify(contentType: headers["content-type"], body: body) {
+            case .error, .result: break
+            case .other: return .doNotRetry
+            }
+        }
         guard let value = headers["retry-after"], let seconds = RetryAfter.seconds(value, now: now) else {
             return .retry(afterSeconds: nil)
         }

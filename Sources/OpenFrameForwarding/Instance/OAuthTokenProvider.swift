@@ -235,6 +235,16 @@ final class OAuthTokenProvider: Sendable {
                                  detail: nil),
                 nothingSent: false))
         }
+        // A token goes into a header: a control character (CR/LF would split the header and
+        // end up with no Authorization at all) is refused here, never sent.
+        guard !accessToken.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            log?("OAuth token request (\(grant)) to \(host): access_token with a control character, refused")
+            return .failure(TokenFetchError(
+                error: .instance(httpStatus: response.status,
+                                 message: "the instance's OAuth answer (\(grant) grant) has an access_token containing a control character (such as CR or LF); it cannot go into an Authorization header and was not used",
+                                 detail: nil),
+                nothingSent: false))
+        }
         var expiresIn = 1800.0
         if let node = document.root["expires_in"] {
             if let number = node.doubleValue { expiresIn = number } else if let text = node.stringValue, let number = Double(text) { expiresIn = number }

@@ -22,6 +22,7 @@ enum ServeCommand {
         OptionSpec(name: "log-level", value: "LEVEL", help: "stderr logging: off, error, warning, info (default), debug, trace"),
         OptionSpec(name: "instance", value: "NAME|URL", help: "the ServiceNow instance (dev12345 or https://…); default $OPENFRAME_INSTANCE, else the embedded sandbox"),
         OptionSpec(name: "allow-insecure-http", value: nil, help: "allow plain http to hosts other than loopback"),
+        OptionSpec(name: "ca-file", value: "FILE", help: "PEM CA bundle trusted for https to the instance instead of the system store (default $OPENFRAME_CA_FILE)"),
         OptionSpec(name: "wire-format", value: "json|xml", help: "body format towards the instance (default json)"),
         OptionSpec(name: "request-timeout", value: "SECONDS", help: "HTTP request timeout (default 30)"),
         OptionSpec(name: "max-concurrent-forwards", value: "N", help: "creates/updates in flight at once; the rest queue in arrival order (default 16)"),
@@ -86,6 +87,7 @@ enum ServeCommand {
         settings.instance = options.value("instance")
         settings.allowInsecureHTTP = options.has("allow-insecure-http")
         settings.sandboxFile = options.value("sandbox")
+        settings.caFile = options.value("ca-file")
         if let text = options.value("wire-format") {
             guard let format = WireFormat(rawValue: text) else {
                 return Terminal.usageError("--wire-format must be json or xml; got '\(text)'")

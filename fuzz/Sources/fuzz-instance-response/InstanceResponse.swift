@@ -1,5 +1,5 @@
 // Fuzz target: what an openframe instance answers, as the instance client sees it once the HTTP
-// layer (URLSession) is done: `InstanceResponseParser.parse(status:headers:body:)` and
+// layer (CurlTransport) is done: `InstanceResponseParser.parse(status:headers:body:)` and
 // `InstanceResponseParser.retryAdvice(status:headers:now:maxDelay:)`, plus `HTTPDate.parse` on every
 // header value. JSON bodies go through JSONParser, XML bodies through the project's XML reader
 // (InstanceXMLReader; fuzzed on its own by fuzz-xml-reader).
@@ -143,9 +143,11 @@ public func fuzzInstanceResponse(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
     }
 
     // retryAdvice
-    let advice = InstanceResponseParser.retryAdvice(status: status, headers: input.headers, now: now, maxDelay: input.maxDelay)
+    let advice = InstanceResponseParser.retryAdvice(status: status, headers: input.headers, body: input.body, now: now, maxDelay: input.maxDelay)
     if status != 429 && status != 503 {
         fuzzCheck(advice == .doNotRetry, "\(advice) for HTTP \(status)" + context())
+    } else if status == 503 && header(input.headers, "retry-after").isEmpty && advice == .doNotRetry {
+        // A 503 that is not the instance's own answer (a proxy's page) and has no Retry-After.
     } else {
         guard case .retry(let after) = advice else { fuzzFailure("no retry for HTTP \(status)" + context()) }
         if let after {
