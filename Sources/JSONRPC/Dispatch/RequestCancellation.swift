@@ -34,6 +34,12 @@ public final class RequestCancellation: @unchecked Sendable {
         lock.withLock { data = value }
     }
 
+    /// The handler is done: its actions are dropped (they may hold the handler's objects strongly;
+    /// dropping them breaks that cycle).
+    func finish() {
+        lock.withLock { actions = [] }
+    }
+
     /// Marks the request cancelled and runs the actions; returns the `data` for the answer.
     func cancel() -> JSONValue? {
         let (run, data) = lock.withLock {

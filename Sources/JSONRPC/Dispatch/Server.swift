@@ -214,19 +214,23 @@ public final class Server: @unchecked Sendable {
         switch handler {
         case .sync(let body) where request.frameBytes <= configuration.inlineFrameLimit:
             reply.send(Self.run(body, context))
+            cancellation.finish()
         case .sync(let body):
             inFlight.waitForRoom(below: configuration.maxInFlight)
             let serial = inFlight.add(request.id, reply: reply, cancellation: cancellation)
             DispatchQueue.global().async { [inFlight] in
                 inFlight.answer(serial, with: Self.run(body, context))
+                cancellation.finish()
             }
         case .raw(let body) where request.frameBytes <= configuration.inlineFrameLimit:
             reply.send(encoded: Self.run(body, context))
+            cancellation.finish()
         case .raw(let body):
             inFlight.waitForRoom(below: configuration.maxInFlight)
             let serial = inFlight.add(request.id, reply: reply, cancellation: cancellation)
             DispatchQueue.global().async { [inFlight] in
                 inFlight.answer(serial, encoded: Self.run(body, context))
+                cancellation.finish()
             }
         case .async(let body, let cancelData):
             cancellation.setData(cancelData)
@@ -240,6 +244,7 @@ public final class Server: @unchecked Sendable {
                     result = .failure(Self.responseError(error))
                 }
                 inFlight.answer(serial, with: result)
+                cancellation.finish()
             }
             inFlight.attach(serial, task: task)
         }

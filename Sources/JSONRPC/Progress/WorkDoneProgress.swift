@@ -17,7 +17,9 @@ public final class WorkDoneProgress: @unchecked Sendable {
         self.token = token
         self.context = context
         // A cancel answers at once; the end goes out first, as protocol.md promises for every progress.
-        context.cancellation.onCancel { [weak self] in self?.end("cancelled") }
+        // Held strongly: the dispatcher drops the action when the handler is done (no weak reference,
+        // whose side table LeakSanitizer reported from the fuzz target).
+        context.cancellation.onCancel { self.end("cancelled") }
     }
 
     /// Nothing once the request was cancelled: its answer is out, and nothing may follow it.
