@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "OpenFrameForwarding", dependencies: ["JSON", "OpenFrame", "Locking", "CCurl"]),
         .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "Locking"]),
-        .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
+        .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer", "Locking"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], exclude: ["Fixtures"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Locking"]),
         .testTarget(name: "OpenFrameTests", dependencies: ["JSON", "OpenFrame"]),

@@ -17,26 +17,53 @@ public struct TextPosition: Sendable, Hashable {
 }
 
 /// Converts byte offsets to positions and back. Lines end at `\n`, `\r\n` or a lone `\r`, as LSP says.
+///
+/// Every conversion costs O(log n + stride), whatever the length of the line: one pass at init records
+/// the line starts and, every `checkpointStride` bytes, the UTF-16 units counted so far. Counting from
+/// the line's start instead made a document of one long line quadratic to report on (2.7 MB: 250 s).
 public struct LineIndex: Sendable {
     public let bytes: [UInt8]
     /// Byte offset where each line starts.
     public let lineStarts: [Int]
+    /// `utf16Checkpoints[k]`: UTF-16 units in `bytes[0 ..< k * checkpointStride]`.
+    let utf16Checkpoints: [Int]
+    static let checkpointStride = 64
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
         var starts = [0]
-        var i = 0
-        while i < bytes.count {
+        var checkpoints: [Int] = []
+        checkpoints.reserveCapacity(bytes.count / Self.checkpointStride + 1)
+        var units = 0
+        for i in bytes.indices {
+            if i % Self.checkpointStride == 0 { checkpoints.append(units) }
             let c = bytes[i]
-            if c == 0x0A {
-                starts.append(i + 1)
-            } else if c == 0x0D {
-                if i + 1 < bytes.count, bytes[i + 1] == 0x0A { i += 1 }
-                starts.append(i + 1)
-            }
+            units += Self.utf16Units(leading: c)
+            // `\r\n` is one line end: its line starts after the `\n`.
+            if c == 0x0A || (c == 0x0D && (i + 1 == bytes.count || bytes[i + 1] != 0x0A)) { starts.append(i + 1) }
+        }
+        if bytes.count % Self.checkpointStride == 0 { checkpoints.append(units) }
+        lineStarts = starts
+        utf16Checkpoints = checkpoints
+    }
+
+    /// The UTF-16 units a byte starts: a 4-byte sequence is a surrogate pair (2 units), every other
+    /// sequence is one unit, counted at its first byte (continuation bytes count 0).
+    @inline(__always)
+    static func utf16Units(leading c: UInt8) -> Int {
+        c < 0x80 ? 1 : c < 0xC0 ? 0 : c >= 0xF0 ? 2 : 1
+    }
+
+    /// UTF-16 units in `bytes[0 ..< offset]`: the checkpoint at or before it, then under one stride of bytes.
+    func utf16Offset(of offset: Int) -> Int {
+        let k = offset / Self.checkpointStride
+        var units = utf16Checkpoints[k]
+        var i = k * Self.checkpointStride
+        while i < offset {
+            units += Self.utf16Units(leading: bytes[i])
             i += 1
         }
-        lineStarts = starts
+        return units
     }
 
     /// The 0-based line holding `offset` (offsets past the end belong to the last line).
@@ -54,15 +81,7 @@ public struct LineIndex: Sendable {
         let line = line(of: offset)
         let start = lineStarts[line]
         guard encoding == .utf16 else { return TextPosition(line: line, character: offset - start) }
-        var units = 0
-        var i = start
-        while i < offset {
-            let c = bytes[i]
-            // A 4-byte sequence is a surrogate pair (2 units); every other sequence is one unit.
-            if c < 0x80 || c >= 0xC0 { units += c >= 0xF0 ? 2 : 1 }
-            i += 1
-        }
-        return TextPosition(line: line, character: units)
+        return TextPosition(line: line, character: utf16Offset(of: offset) - utf16Offset(of: start))
     }
 
     /// The byte offset of a position; a character past the end of its line clamps to the line's end,
@@ -74,9 +93,25 @@ public struct LineIndex: Sendable {
         var lineEnd = position.line + 1 < lineStarts.count ? lineStarts[position.line + 1] : bytes.count
         while lineEnd > start, bytes[lineEnd - 1] == 0x0A || bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
         if encoding == .utf8 { return min(start + max(0, position.character), lineEnd) }
-        var units = 0
+        // Skip whole strides while the checkpoint after them is still short of the target, by
+        // binary search over the checkpoints inside the line; then walk under one stride.
+        let target = utf16Offset(of: start) + max(0, position.character)
+        var lo = start / Self.checkpointStride + 1, hi = lineEnd / Self.checkpointStride
         var i = start
-        while i < lineEnd, units < position.character {
+        var units = utf16Offset(of: start)
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if utf16Checkpoints[mid] < target {
+                i = mid * Self.checkpointStride
+                units = utf16Checkpoints[mid]
+                lo = mid + 1
+            } else {
+                hi = mid - 1
+            }
+        }
+        // A checkpoint may fall inside a sequence whose units are already counted: step past its tail.
+        while i < lineEnd, bytes[i] & 0xC0 == 0x80 { i += 1 }
+        while i < lineEnd, units < target {
             let c = bytes[i]
             let length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4
             units += length == 4 ? 2 : 1

@@ -12,8 +12,14 @@ enum ForwardMethods {
 
     static func name(of operation: Operation) -> String { operation == .create ? create : update }
 
+    /// A -32800 answer's `data` (protocol.md, Cancellation): whether the request had gone out, and so
+    /// whether the instance may have acted on it (a create may have made its record). The server
+    /// starts every create and update with `notSent`; the first send makes it `sent`.
+    static let notSent: JSONValue = ["sent": false, "mayHaveActed": false]
+    static let sent: JSONValue = ["sent": true, "mayHaveActed": true]
+
     /// One path for both methods: params, validation (nothing invalid is sent), the forward, progress.
-    static func handle(_ context: RequestContext, _ operation: Operation, target: any InteractionTarget) async throws -> JSONValue {
+    static func handle(_ context: RequestContext, _ operation: Operation, target box: TargetBox) async throws -> JSONValue {
         let method = name(of: operation)
         let parameters = context.parameters
         var allowed: Set<String> = ["payload", "apiVersion", "workDoneToken"]
@@ -26,16 +32,21 @@ enum ForwardMethods {
                 throw ResponseError.invalidParams(
                     "\(method): params.interactionSysId must be 32 hexadecimal characters (a sys_id); it becomes part of the URL")
             }
-            sysId = text
+            // One rule for every target: a sys_id is hexadecimal in any case and goes out in lowercase,
+            // the form the platform generates (the sandbox keys records by it; an instance compares it as given).
+            sysId = text.lowercased()
         }
         let payload = try parameters.require("payload", .object)
         let apiVersion = try APIVersionParam.read(parameters)
+        // After a failed `initialize` that named an instance there is no target until one succeeds:
+        // a host that asked for an instance never gets the sandbox's SUCCESS.
+        let target = try box.resolve(method: method)
         let progress = try WorkDoneProgress(token: TokenParam.read(parameters), context: context)
         progress.begin(title: operation == .create ? "Creating voice interaction" : "Updating voice interaction", message: "validating")
         defer { progress.end() }
 
         try ensureValid(Validator.validate(payload, operation: operation, interactionSysId: sysId), method: method, progress: progress)
-        let result = try await forward(progress: progress) { (sink) async throws(ForwardingError) -> JSONObject in
+        let result = try await forward(context: context, progress: progress) { (sink) async throws(ForwardingError) -> JSONObject in
             if let sysId {
                 return try await target.update(sysId: sysId, payload: payload, apiVersion: apiVersion, progress: sink)
             }
@@ -63,11 +74,15 @@ enum ForwardMethods {
     }
 
     static func forward(
+        context: RequestContext,
         progress: WorkDoneProgress,
         _ body: (@escaping ProgressSink) async throws(ForwardingError) -> JSONObject
     ) async throws(ResponseError) -> JSONObject {
         do {
-            return try await body { event in progress.report(event.message) }
+            return try await body { event in
+                if case .sending = event { context.cancellation.setData(sent) }
+                progress.report(event.message)
+            }
         } catch {
             progress.end(error.shortDescription)
             throw ForwardingErrorMapping.responseError(error)

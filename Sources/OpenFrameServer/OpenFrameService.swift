@@ -36,8 +36,8 @@ public final class OpenFrameService: Sendable {
         let box = self.box
         registrar.requestRaw(ValidateMethod.name, ValidateMethod.handleRaw)
         for operation in Operation.allCases {
-            registrar.request(ForwardMethods.name(of: operation), async: { context in
-                try await ForwardMethods.handle(context, operation, target: box.target)
+            registrar.request(ForwardMethods.name(of: operation), cancelData: ForwardMethods.notSent, async: { context in
+                try await ForwardMethods.handle(context, operation, target: box)
             })
         }
         let settings = self.settings
@@ -51,7 +51,11 @@ public final class OpenFrameService: Sendable {
             do throws(ForwardingError) {
                 box.target = try settings.makeTarget(options: options, log: log)
             } catch {
-                throw ResponseError.invalidParams("initialize: \(ForwardingErrorMapping.responseError(error).message)")
+                // The host asked for a target it cannot have: until an `initialize` succeeds
+                // (it may be sent again), creates and updates fail rather than go elsewhere.
+                let message = "initialize: \(ForwardingErrorMapping.responseError(error).message)"
+                box.fail(message)
+                throw ResponseError.invalidParams(message)
             }
             log.info("target from initializationOptions: \(box.target.kind.rawValue) \(box.target.displayName)")
         }

@@ -53,9 +53,12 @@ public final class Registrar: @unchecked Sendable {
         server.registerRaw(method, handler)
     }
 
-    public func request(_ method: String, announcing capability: Capability? = nil, async handler: @escaping Server.AsyncHandler) {
+    /// `cancelData` is what a -32800 for this request carries in `data` (see `Server.register`).
+    public func request(
+        _ method: String, announcing capability: Capability? = nil, cancelData: JSONValue? = nil, async handler: @escaping Server.AsyncHandler
+    ) {
         record(request: method, capability)
-        server.register(method, async: handler)
+        server.register(method, cancelData: cancelData, async: handler)
     }
 
     /// Notifications that together earn one capability (the three of text document sync).

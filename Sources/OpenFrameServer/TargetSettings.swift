@@ -75,15 +75,38 @@ public struct TargetSettings: Sendable {
     }
 }
 
-/// The target in use; `initialize` may replace the start-up one.
+/// The target in use; `initialize` may replace the start-up one. After an `initialize` whose
+/// target could not be built there is none (`failure`) until a later `initialize` succeeds.
 final class TargetBox: @unchecked Sendable {
     private let lock = PThreadMutex()
     private var _target: any InteractionTarget
+    private var failure: String?
 
     init(_ target: any InteractionTarget) { _target = target }
 
     var target: any InteractionTarget {
         get { lock.withLock { _target } }
-        set { lock.withLock { _target = newValue } }
+        set { lock.withLock { _target = newValue; failure = nil } }
+    }
+
+    func fail(_ message: String) {
+        lock.withLock { failure = message }
+    }
+
+    /// The target to forward to, or InstanceUnreachable (nothing was sent) while the last `initialize` failed.
+    func resolve(method: String) throws(ResponseError) -> any InteractionTarget {
+        lock.lock()
+        let target: any InteractionTarget = _target
+        let failed: String? = failure
+        lock.unlock()
+        guard let failed else { return target }
+        let data: JSONObject = [
+            "reason": .string("no target: the initialize that named one failed"), "sent": .bool(false), "mayHaveActed": .bool(false),
+        ]
+        throw ResponseError(
+            code: .instanceUnreachable,
+            message: "\(method): not sent: there is no target, because the initialize that named one failed (\(failed)); "
+                + "send initialize again with corrected initializationOptions",
+            data: .object(data))
     }
 }

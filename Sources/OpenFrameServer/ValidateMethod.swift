@@ -43,24 +43,47 @@ enum ValidateMethod {
             throw ResponseError.invalidParams("\(name): give params.payload or params.text, not both")
         case (let payload?, nil):
             let report = Validator.validate(payload, operation: operation, interactionSysId: sysId)
-            return result(report, lineIndex: nil, encoding: encoding)
+            return try result(report, lineIndex: nil, encoding: encoding, context: context)
         case (nil, let text?):
             guard let string = text.stringValue else {
                 throw ResponseError.invalidParams("\(name): params.text must be a string holding the payload's JSON text; found \(text.kind)")
             }
             let bytes = Array(string.utf8)
+            try stopIfCancelled(context, before: "validating")
             let report = Validator.validate(text: bytes, operation: operation, interactionSysId: sysId)
-            return result(report, lineIndex: LineIndex(bytes), encoding: encoding)
+            try stopIfCancelled(context, before: "indexing the lines")
+            let lines = LineIndex(bytes)
+            return try result(report, lineIndex: lines, encoding: encoding, context: context)
         }
     }
 
+    /// Long work stops once its request is cancelled (`$/cancelRequest`, `exit`, the host gone):
+    /// the answer went out already, and the CPU is wanted elsewhere.
+    static func stopIfCancelled(_ context: RequestContext?, before stage: @autoclosure () -> String) throws(CancellationError) {
+        guard let context, context.isCancelled else { return }
+        Log.shared.debug("\(name) \(context.id): cancelled; stopped before \(stage())")
+        throw CancellationError()
+    }
+
+    /// Diagnostics written between two looks at the request's cancellation.
+    static let diagnosticsPerCancellationCheck = 1024
+
     /// `{"valid":…,"diagnostics":[…]}`.
-    static func result(_ report: ValidationReport, lineIndex: LineIndex?, encoding: PositionEncoding) -> [UInt8] {
+    static func result(
+        _ report: ValidationReport, lineIndex: LineIndex?, encoding: PositionEncoding, context: RequestContext? = nil
+    ) throws(CancellationError) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64 + 256 * report.diagnostics.count)
-        out.append(contentsOf: report.isValid ? #"{"valid":true,"diagnostics":"#.utf8 : #"{"valid":false,"diagnostics":"#.utf8)
-        Diagnostic.writeArray(report.diagnostics, into: &out, lineIndex: lineIndex, encoding: encoding)
-        out.append(UInt8(ascii: "}"))
+        let diagnostics = report.diagnostics
+        out.reserveCapacity(64 + 256 * diagnostics.count)
+        out.append(contentsOf: report.isValid ? #"{"valid":true,"diagnostics":["#.utf8 : #"{"valid":false,"diagnostics":["#.utf8)
+        for (index, diagnostic) in diagnostics.enumerated() {
+            if index % diagnosticsPerCancellationCheck == 0, index > 0 {
+                try stopIfCancelled(context, before: "writing diagnostic \(index + 1) of \(diagnostics.count)")
+            }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            diagnostic.write(into: &out, lineIndex: lineIndex, encoding: encoding)
+        }
+        out.append(contentsOf: "]}".utf8)
         return out
     }
 }

@@ -15,6 +15,8 @@ final class ServerProcess: @unchecked Sendable {
     private var messages: [JSONValue] = []
     private var errText: [UInt8] = []
     private var stdoutClosed = false
+    /// Bytes of `raw` already searched for a newline.
+    private var scanned = 0
 
     /// The binary built beside the test bundle, unless OPENFRAME_RPC_BIN names another.
     static var binary: URL {
@@ -89,9 +91,14 @@ final class ServerProcess: @unchecked Sendable {
         while true {
             switch framing {
             case .ndjson:
-                guard let newline = raw.firstIndex(of: 0x0A) else { return }
+                // Resume the search where the last one stopped: a 30 MB answer arrives in 64 KB reads.
+                guard let newline = raw[min(scanned, raw.count)...].firstIndex(of: 0x0A) else {
+                    scanned = raw.count
+                    return
+                }
                 let line = Array(raw[..<newline])
                 raw.removeSubrange(...newline)
+                scanned = 0
                 messages.append(try! JSONParser.parse(line).root.value)
             case .lsp:
                 let separator: [UInt8] = Array("\r\n\r\n".utf8)

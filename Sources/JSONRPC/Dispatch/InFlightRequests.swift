@@ -21,7 +21,17 @@ final class InFlightRequests: @unchecked Sendable {
     struct Entry {
         let id: RequestID
         let reply: Reply
+        let cancellation: RequestCancellation
         var task: Task<Void, Never>?
+
+        /// The -32800 answer: the handler's cancel actions (its progress end) first, then the
+        /// answer with the handler's `data`, then the work is stopped.
+        func cancel(with error: ResponseError) {
+            var error = error
+            if let data = cancellation.cancel() { error.data = data }
+            reply.send(.failure(error))
+            task?.cancel()
+        }
     }
 
     private let condition = ConditionLock()
@@ -30,10 +40,10 @@ final class InFlightRequests: @unchecked Sendable {
     /// Entries registered and not yet sent: entries.count plus those being answered right now.
     private var outstanding = 0
 
-    func add(_ id: RequestID, reply: Reply) -> UInt64 {
+    func add(_ id: RequestID, reply: Reply, cancellation: RequestCancellation) -> UInt64 {
         condition.withLock {
             nextSerial += 1
-            entries[nextSerial] = Entry(id: id, reply: reply, task: nil)
+            entries[nextSerial] = Entry(id: id, reply: reply, cancellation: cancellation, task: nil)
             outstanding += 1
             return nextSerial
         }
@@ -83,18 +93,12 @@ final class InFlightRequests: @unchecked Sendable {
             entries.removeAll()
             return all
         }
-        for entry in taken {
-            entry.reply.send(.failure(error(entry.id)))
-            entry.task?.cancel()
-        }
+        for entry in taken { entry.cancel(with: error(entry.id)) }
         sent(taken.count)
     }
 
     private func finish(_ taken: [Entry], _ error: ResponseError) {
-        for entry in taken {
-            entry.reply.send(.failure(error))
-            entry.task?.cancel()
-        }
+        for entry in taken { entry.cancel(with: error) }
         sent(taken.count)
     }
 

@@ -7,6 +7,17 @@ import JSON
 public struct RequestContext: Sendable {
     public let request: Request
     let output: MessageOutput
+    /// Cancelled by `$/cancelRequest`, `exit` or the host going away; never for a request served inline.
+    public let cancellation: RequestCancellation
+
+    init(request: Request, output: MessageOutput, cancellation: RequestCancellation = RequestCancellation()) {
+        self.request = request
+        self.output = output
+        self.cancellation = cancellation
+    }
+
+    /// Whether the request was cancelled; long work checks it and stops (throwing `CancellationError`).
+    public var isCancelled: Bool { cancellation.isCancelled }
 
     public var id: RequestID { request.id }
     public var method: String { request.method }

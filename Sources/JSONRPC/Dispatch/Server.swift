@@ -33,6 +33,15 @@ public final class Server: @unchecked Sendable {
         /// Requests served off the reader thread at once; past it the reader waits before reading on,
         /// so a host that pipelines faster than the instance answers holds the queue, not our memory.
         public var maxInFlight: Int = 1024
+        /// Members one batch may hold; a longer batch is one -32600 before any of it is served,
+        /// because its answer is one frame that output back-pressure cannot split.
+        public var maxBatchLength: Int = 1000
+        /// Bytes one batch's answer may grow to. Past it, an answer over `batchSmallAnswerBytes` is
+        /// replaced by a short -32600 (the request may be sent again alone); smaller ones (creates,
+        /// updates: their work is done and must be reported) always go in. So a batch's answer is at
+        /// most about `maxBatchAnswerBytes + maxBatchLength * batchSmallAnswerBytes`.
+        public var maxBatchAnswerBytes: Int = 16 << 20
+        public var batchSmallAnswerBytes: Int = 4 << 10
 
         public init() {}
     }
@@ -40,7 +49,8 @@ public final class Server: @unchecked Sendable {
     enum Handler {
         case sync(SyncHandler)
         case raw(RawSyncHandler)
-        case async(AsyncHandler)
+        /// `cancelData`: the -32800 answer's `data` if the request is cancelled before the handler sets its own.
+        case async(AsyncHandler, cancelData: JSONValue?)
     }
 
     /// The lifecycle as LSP defines it; glue scripts may skip `initialize` altogether.
@@ -81,8 +91,10 @@ public final class Server: @unchecked Sendable {
         lock.withLock { handlers[method] = .raw(handler) }
     }
 
-    public func register(_ method: String, async handler: @escaping AsyncHandler) {
-        lock.withLock { handlers[method] = .async(handler) }
+    /// `cancelData` is what a -32800 answer's `data` says when the request is cancelled before the
+    /// handler said otherwise (`RequestCancellation.setData`), e.g. that nothing was sent yet.
+    public func register(_ method: String, cancelData: JSONValue? = nil, async handler: @escaping AsyncHandler) {
+        lock.withLock { handlers[method] = .async(handler, cancelData: cancelData) }
     }
 
     public func onNotification(_ method: String, _ handler: @escaping NotificationHandler) {
@@ -115,14 +127,59 @@ public final class Server: @unchecked Sendable {
         case .single(let item):
             handle(item, batch: nil)
         case .batch(let items):
+            guard items.count <= configuration.maxBatchLength else {
+                let error = ResponseError.invalidRequest(
+                    "invalid request: a batch of \(items.count) messages; at most \(configuration.maxBatchLength) "
+                        + "are accepted in one batch (send the rest in further batches or one by one); nothing in it was served")
+                log.warning(error.message)
+                output.send(MessageEncoder.response(id: .null, result: .failure(error)))
+                return
+            }
             let requests = items.reduce(0) { count, item in
                 if case .message(.request) = item { return count + 1 }
                 if case .invalid = item { return count + 1 }
                 return count
             }
-            let collector = requests > 0 ? BatchCollector(output: output, expected: requests) : nil
-            for item in items { handle(item, batch: collector) }
+            let collector = requests > 0
+                ? BatchCollector(
+                    output: output, expected: requests,
+                    maxBytes: configuration.maxBatchAnswerBytes, smallAnswerBytes: configuration.batchSmallAnswerBytes)
+                : nil
+            // An `exit` in a batch ends the process only once every member has its answer in the
+            // batch's array: those before it are served (and, still in flight at the exit, cancelled
+            // like any), those after it are cancelled unserved. Exiting on the spot lost them all.
+            guard let exitAt = items.firstIndex(where: Self.isExit) else {
+                for item in items { handle(item, batch: collector) }
+                return
+            }
+            for item in items[..<exitAt] { handle(item, batch: collector) }
+            for item in items[(exitAt + 1)...] {
+                switch item {
+                case .message(.request(let request)):
+                    Reply(id: request.id, output: output, batch: collector).send(.failure(ResponseError(
+                        code: .requestCancelled,
+                        message: "request \(request.id) cancelled: the server is exiting (an exit came before it in the batch); it was not served",
+                        data: ["sent": false, "mayHaveActed": false])))
+                case .invalid:
+                    handle(item, batch: collector)
+                default:
+                    break
+                }
+            }
+            handle(items[exitAt], batch: collector)
         }
+    }
+
+    private static func isExit(_ item: MessageParser.Item) -> Bool {
+        if case .message(.notification(let notification)) = item { return notification.method == "exit" }
+        return false
+    }
+
+    /// The host is gone (its end of stdout closed): nobody can hear an answer, so everything in
+    /// flight is cancelled now (forwards, retry waits, validations) instead of running on for no one.
+    /// The caller then ends the process.
+    public func hostGone() {
+        inFlight.cancelAll { id in .cancelled("request \(id) cancelled: the host is gone") }
     }
 
     /// A frame the transport could not delimit or had to skip; answered with id null.
@@ -173,27 +230,33 @@ public final class Server: @unchecked Sendable {
             reply.send(.failure(.methodNotFound(request.method)))
             return
         }
-        let context = RequestContext(request: request, output: output)
+        let cancellation = RequestCancellation()
+        let context = RequestContext(request: request, output: output, cancellation: cancellation)
         switch handler {
         case .sync(let body) where request.frameBytes <= configuration.inlineFrameLimit:
             reply.send(Self.run(body, context))
+            cancellation.finish()
         case .sync(let body):
             inFlight.waitForRoom(below: configuration.maxInFlight)
-            let serial = inFlight.add(request.id, reply: reply)
+            let serial = inFlight.add(request.id, reply: reply, cancellation: cancellation)
             DispatchQueue.global().async { [inFlight] in
                 inFlight.answer(serial, with: Self.run(body, context))
+                cancellation.finish()
             }
         case .raw(let body) where request.frameBytes <= configuration.inlineFrameLimit:
             reply.send(encoded: Self.run(body, context))
+            cancellation.finish()
         case .raw(let body):
             inFlight.waitForRoom(below: configuration.maxInFlight)
-            let serial = inFlight.add(request.id, reply: reply)
+            let serial = inFlight.add(request.id, reply: reply, cancellation: cancellation)
             DispatchQueue.global().async { [inFlight] in
                 inFlight.answer(serial, encoded: Self.run(body, context))
+                cancellation.finish()
             }
-        case .async(let body):
+        case .async(let body, let cancelData):
+            cancellation.setData(cancelData)
             inFlight.waitForRoom(below: configuration.maxInFlight)
-            let serial = inFlight.add(request.id, reply: reply)
+            let serial = inFlight.add(request.id, reply: reply, cancellation: cancellation)
             let task = Task { [inFlight] in
                 let result: Result<JSONValue, ResponseError>
                 do {
@@ -202,6 +265,7 @@ public final class Server: @unchecked Sendable {
                     result = .failure(Self.responseError(error))
                 }
                 inFlight.answer(serial, with: result)
+                cancellation.finish()
             }
             inFlight.attach(serial, task: task)
         }
@@ -270,6 +334,9 @@ public final class Server: @unchecked Sendable {
         do {
             return .success(try initializeHandler(params))
         } catch {
+            // A failed initialize may be sent again (LSP clients retry with corrected options);
+            // only a successful one makes a second one an error.
+            lock.withLock { initialized = false }
             return .failure(Self.responseError(error))
         }
     }

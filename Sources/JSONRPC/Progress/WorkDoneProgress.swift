@@ -27,31 +27,39 @@ public final class WorkDoneProgress: @unchecked Sendable {
     public init(token: JSONValue?, context: RequestContext) {
         self.token = token
         self.context = context
+        // A cancel answers at once; the end goes out first, as protocol.md promises for every progress.
+        // Held strongly: the dispatcher drops the action when the handler is done (no weak reference,
+        // whose side table LeakSanitizer reported from the fuzz target).
+        context.cancellation.onCancel { self.end("cancelled") }
     }
 
+    /// Nothing once the request was cancelled: its answer is out, and nothing may follow it.
     public func begin(title: String, message: String? = nil, percentage: Int? = nil) {
-        guard advance(from: .notStarted, to: .begun) else { return }
-        send(kind: "begin", title: title, message: message, percentage: percentage)
-    }
-
-    public func report(_ message: String, percentage: Int? = nil) {
-        guard lock.withLock({ phase == .begun }) else { return }
-        send(kind: "report", title: nil, message: message, percentage: percentage)
-    }
-
-    public func end(_ message: String? = nil) {
-        guard advance(from: .begun, to: .ended) else { return }
-        send(kind: "end", title: nil, message: message, percentage: nil)
-    }
-
-    private func advance(from: Phase, to: Phase) -> Bool {
         lock.withLock {
-            guard phase == from else { return false }
-            phase = to
-            return true
+            guard phase == .notStarted, !context.cancellation.isCancelled else { return }
+            phase = .begun
+            send(kind: "begin", title: title, message: message, percentage: percentage)
         }
     }
 
+    public func report(_ message: String, percentage: Int? = nil) {
+        lock.withLock {
+            guard phase == .begun else { return }
+            send(kind: "report", title: nil, message: message, percentage: percentage)
+        }
+    }
+
+    /// Also ends a progress never begun, so a `begin` racing a cancel cannot come after the answer.
+    public func end(_ message: String? = nil) {
+        lock.withLock {
+            let begun = phase == .begun
+            phase = .ended
+            if begun { send(kind: "end", title: nil, message: message, percentage: nil) }
+        }
+    }
+
+    /// Called with `lock` held: sends are ordered with the phase changes, so no report can slip
+    /// in after the end a cancel sends from another thread.
     private func send(kind: String, title: String?, message: String?, percentage: Int?) {
         guard let token else { return }
         var value: JSONObject = ["kind": .string(kind)]

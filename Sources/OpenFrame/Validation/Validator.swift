@@ -43,12 +43,17 @@ public enum Validator {
 
     /// Readers keep the last of repeated keys, so an earlier value silently vanishes.
     /// Only the payload's own duplicates count: the envelope around it is someone else's concern.
+    /// Linear in the payload: one walk finds every duplicate's pointer (searching from the root for
+    /// each made an object of 100,000 repeated keys quadratic).
     static func duplicateKeys(in payload: JSONNode) -> [Diagnostic] {
         let range = payload.span
-        return payload.document.duplicateKeys.compactMap { duplicate in
-            let key = duplicate.duplicate
-            guard key.span.start >= range.start, key.span.end <= range.end else { return nil }
-            let path = pointer(toKey: key, from: payload)
+        let duplicates = payload.document.duplicateKeys.map(\.duplicate).filter {
+            $0.span.start >= range.start && $0.span.end <= range.end
+        }
+        guard !duplicates.isEmpty else { return [] }
+        let pointers = pointers(toKeysAt: Set(duplicates.map(\.span.start)), in: payload)
+        return duplicates.map { key in
+            let path = pointers[key.span.start] ?? JSONPointer()
             let owner = DisplayName.of(JSONPointer(path.tokens.dropLast()))
             return Diagnostic(
                 .duplicateKey,
@@ -57,40 +62,34 @@ public enum Validator {
         }
     }
 
-    /// The pointer of the member whose key is `key`, found by descending through the containers
-    /// that enclose it (nodes know their spans, not their parents).
-    static func pointer(toKey key: JSONNode, from root: JSONNode) -> JSONPointer {
-        let offset = key.span.start
+    /// The pointer of each member whose key starts at one of `offsets`, in one walk of the tree
+    /// (nodes know their spans, not their parents).
+    static func pointers(toKeysAt offsets: Set<Int>, in root: JSONNode) -> [Int: JSONPointer] {
+        var found: [Int: JSONPointer] = [:]
         var tokens: [String] = []
-        var node = root
-        descend: while true {
+        func walk(_ node: JSONNode) {
             switch node.kind {
             case .object:
                 for member in node.members {
-                    if member.keyNode.span.start == offset {
-                        tokens.append(member.key)
-                        break descend
-                    }
-                    if member.value.span.start <= offset, offset < member.value.span.end {
-                        tokens.append(member.key)
-                        node = member.value
-                        continue descend
-                    }
+                    let start = member.keyNode.span.start
+                    if offsets.contains(start) { found[start] = JSONPointer(tokens + [member.key]) }
+                    guard member.value.kind == .object || member.value.kind == .array else { continue }
+                    tokens.append(member.key)
+                    walk(member.value)
+                    tokens.removeLast()
                 }
-                break descend
             case .array:
-                for (index, element) in node.elements.enumerated()
-                where element.span.start <= offset && offset < element.span.end {
+                for (index, element) in node.elements.enumerated() where element.kind == .object || element.kind == .array {
                     tokens.append(String(index))
-                    node = element
-                    continue descend
+                    walk(element)
+                    tokens.removeLast()
                 }
-                break descend
             default:
-                break descend
+                break
             }
         }
-        return JSONPointer(tokens)
+        walk(root)
+        return found
     }
 
     /// Stable output: by position, then path; problems outside the text (the URL) come first.

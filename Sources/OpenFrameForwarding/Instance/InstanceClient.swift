@@ -181,7 +181,7 @@ public final class InstanceClient: InteractionTarget {
             }
             log?("\(method) \(url.absoluteString) (attempt \(attempt)): HTTP \(response.status) in \(Self.elapsed(since: started))")
 
-            switch InstanceResponseParser.parse(status: response.status, headers: response.headers, body: response.body) {
+            switch parse(response) {
             case .success(let result):
                 return result
             case .failure(let error):
@@ -244,6 +244,18 @@ public final class InstanceClient: InteractionTarget {
         case .xml:
             return try InstanceXMLWriter.requestBody(payload)
         }
+    }
+
+    /// A failed answer is parsed again from its scrubbed bytes, so the texts the parser shortens and
+    /// strips never hold a secret to cut in half (SecretScrubber: scrub first, then shorten).
+    private func parse(_ response: HTTPExchangeResponse) -> Result<JSONObject, ForwardingError> {
+        let parsed = InstanceResponseParser.parse(status: response.status, headers: response.headers, body: response.body)
+        guard case .failure = parsed else { return parsed }
+        let extra = tokens?.currentSecrets ?? []
+        let scrubber = extra.isEmpty ? scrubber : SecretScrubber(configuration.authentication.secrets + extra)
+        guard !scrubber.isEmpty else { return parsed }
+        return InstanceResponseParser.parse(
+            status: response.status, headers: response.headers.mapValues { scrubber.scrub($0) }, body: scrubber.scrub(bytes: response.body))
     }
 
     private func scrub(_ text: String) -> String {

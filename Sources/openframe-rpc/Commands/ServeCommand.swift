@@ -10,6 +10,7 @@ import Musl
 import Foundation
 #endif
 import JSONRPC
+import Locking
 import OpenFrameForwarding
 import OpenFrameServer
 
@@ -123,9 +124,18 @@ enum ServeCommand {
             Log.shared.error("stdout is closed; nothing to answer on")
             return 0
         }
-        // The host went away: nobody is left to answer, so end quietly.
-        let channel = OutputChannel(fileDescriptor: protocolFD, onClosed: { terminate(0) })
+        // The host went away (a write failed, or the watcher saw it close our output): nobody is left
+        // to answer, so cancel what is in flight (forwards, retry waits, validations) and end quietly.
+        let serverBox = ServerBox()
+        let hostGone: @Sendable (String) -> Void = { how in
+            Log.shared.info("the host is gone (\(how)); cancelling \(serverBox.server?.inFlightCount ?? 0) request(s) in flight and exiting")
+            serverBox.server?.hostGone()
+            terminate(0)
+        }
+        let channel = OutputChannel(fileDescriptor: protocolFD, onClosed: { hostGone("a write to stdout failed") })
         let server = Server(output: channel)
+        serverBox.server = server
+        HangUpWatcher.watch(protocolFD) { hostGone("stdout was closed") }
         service.install(on: server)
         server.exitHandler = { code in
             channel.flush()
@@ -165,5 +175,15 @@ enum ServeCommand {
     static func terminate(_ code: Int32) -> Never {
         fflush(nil)
         _exit(code)
+    }
+}
+
+/// The server, for the host-gone handler made before it.
+private final class ServerBox: @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private var _server: Server?
+    var server: Server? {
+        get { lock.withLock { _server } }
+        set { lock.withLock { _server = newValue } }
     }
 }
