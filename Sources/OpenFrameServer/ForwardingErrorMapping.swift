@@ -8,6 +8,10 @@ public enum ForwardingErrorMapping {
     public static let instanceErrorCode = -32001
     /// The instance could not be reached (or gave no usable answer).
     public static let unreachableCode = -32002
+    /// Durable delivery: the outbox could not store the request (a full disk, a failed fsync), so it was not accepted.
+    public static let outboxUnavailableCode = -32003
+    /// Durable delivery: an item was parked (in `openframe/deliveryFailed`): a person must check the instance.
+    public static let deliveryParkedCode = -32004
 
     public static func responseError(_ error: ForwardingError) -> ResponseError {
         switch error {

@@ -8,6 +8,7 @@ import OpenFrameForwarding
 public final class OpenFrameService: Sendable {
     let settings: TargetSettings
     let box: TargetBox
+    let outbox = OutboxBox()
     let log: Log
 
     /// Fails when the start-up target cannot be built (a bad --instance, credentials, an unusable sandbox file).
@@ -15,6 +16,9 @@ public final class OpenFrameService: Sendable {
         self.settings = settings
         self.log = log
         box = TargetBox(try settings.makeTarget(options: nil, log: log))
+        if let path = settings.outboxFile {
+            outbox.delivery = try settings.makeOutbox(path: path, box: box, log: log)
+        }
     }
 
     /// For tests: a service over a given target.
@@ -26,15 +30,27 @@ public final class OpenFrameService: Sendable {
 
     public var target: any InteractionTarget { box.target }
 
-    public var methods: [String] { [ValidateMethod.name, ForwardMethods.create, ForwardMethods.update] }
+    public var methods: [String] { [ValidateMethod.name, ForwardMethods.create, ForwardMethods.update, OutboxMethod.name] }
+
+    /// The outbox file in use, if any (for the start-up banner).
+    public var outboxPath: String? { outbox.delivery?.store.path }
 
     public func install(on server: Server) {
         let box = self.box
+        let outbox = self.outbox
         server.registerRaw(ValidateMethod.name, ValidateMethod.handleRaw)
         for operation in Operation.allCases {
             server.register(ForwardMethods.name(of: operation), async: { context in
-                try await ForwardMethods.handle(context, operation, target: box.target)
+                if DurableForward.applies(context) {
+                    return try await DurableForward.handle(context, operation, outbox: outbox.delivery)
+                }
+                return try await ForwardMethods.handle(context, operation, target: box.target)
             })
+        }
+        server.register(OutboxMethod.name) { context in try OutboxMethod.handle(context, box: outbox) }
+        if let delivery = outbox.delivery {
+            delivery.setListener(OutboxNotifications.listener(server))
+            delivery.resume()
         }
         let methods = self.methods
         let settings = self.settings
@@ -52,17 +68,37 @@ public final class OpenFrameService: Sendable {
                     }
                     log.info("target from initializationOptions: \(box.target.kind.rawValue) \(box.target.displayName)")
                 }
+                if let node = options["outbox"], !node.isNull {
+                    guard let path = node.stringValue, !path.isEmpty else {
+                        throw ResponseError.invalidParams("initialize: initializationOptions.outbox must be a file path (a non-empty string); found \(node.kind)")
+                    }
+                    if let open = outbox.delivery {
+                        guard open.store.path == path else {
+                            throw ResponseError.invalidParams("initialize: initializationOptions.outbox \(path) differs from the outbox already in use (\(open.store.path))")
+                        }
+                    } else {
+                        do throws(ForwardingError) {
+                            let delivery = try settings.makeOutbox(path: path, box: box, log: log)
+                            delivery.setListener(OutboxNotifications.listener(server))
+                            outbox.delivery = delivery
+                        } catch {
+                            throw ResponseError.invalidParams("initialize: \(ForwardingErrorMapping.responseError(error).message)")
+                        }
+                    }
+                }
+                // New credentials or a new instance: an outbox paused on a 401 tries again.
+                outbox.delivery?.resume()
             }
             let target = box.target
+            var openframe: JSONObject = [
+                "methods": .array(methods.map { .string($0) }),
+                "target": .string(target.kind.rawValue),
+                "targetName": .string(target.displayName),
+            ]
+            if let delivery = outbox.delivery { openframe["outbox"] = .string(delivery.store.path) }
             return [
                 "capabilities": [
-                    "experimental": [
-                        "openframe": [
-                            "methods": .array(methods.map { .string($0) }),
-                            "target": .string(target.kind.rawValue),
-                            "targetName": .string(target.displayName),
-                        ],
-                    ],
+                    "experimental": ["openframe": .object(openframe)],
                 ],
                 "serverInfo": ["name": .string(OpenFrameRPC.name), "version": .string(OpenFrameRPC.version)],
             ]

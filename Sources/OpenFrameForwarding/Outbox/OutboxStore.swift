@@ -65,6 +65,13 @@ public final class OutboxStore: @unchecked Sendable {
         }
     }
 
+    /// The next item of an interaction to deliver: the first queued one, unless a parked one comes before it.
+    func firstPending(key: String) -> OutboxItem? {
+        lock.withLock {
+            items.values.filter { $0.key == key && ($0.state == .queued || $0.state == .parked) }.min { $0.seq < $1.seq }
+        }.flatMap { $0.state == .queued ? $0 : nil }
+    }
+
     /// Accepts a new item (durable when this returns).
     public func add(
         operation: OutboxItem.Operation, payload: JSONValue, apiVersion: String?, key: String?, dependsOn: String?, sysId: String?
