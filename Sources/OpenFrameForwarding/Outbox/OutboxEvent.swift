@@ -127,7 +127,7 @@ enum OutboxEvent: Equatable {
             item.outcomeUnknown = false
             item.result = result
             item.reason = nil
-            if item.operation == .create { item.sysId = sysId }
+            if let sysId { item.sysId = sysId }
             item.updatedAt = at
         case .parked(_, let reason, let at):
             item.state = .parked
