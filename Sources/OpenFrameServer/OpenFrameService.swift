@@ -32,6 +32,10 @@ public final class OpenFrameService: Sendable {
 
     public var methods: [String] { [ValidateMethod.name, ForwardMethods.create, ForwardMethods.update, OutboxMethod.name] }
 
+    /// Resumes the queued items of an outbox opened at start. Called by the first request that involves the
+    /// outbox, or at once by a server whose output framing is fixed (`--framing lsp|ndjson`).
+    public func startOutbox() { outbox.startOnce() }
+
     /// The outbox file in use, if any (for the start-up banner).
     public var outboxPath: String? { outbox.delivery?.store.path }
 
@@ -41,17 +45,18 @@ public final class OpenFrameService: Sendable {
         server.registerRaw(ValidateMethod.name, ValidateMethod.handleRaw)
         for operation in Operation.allCases {
             server.register(ForwardMethods.name(of: operation), async: { context in
+                outbox.startOnce()
                 if DurableForward.applies(context) {
                     return try await DurableForward.handle(context, operation, outbox: outbox.delivery)
                 }
                 return try await ForwardMethods.handle(context, operation, target: box.target)
             })
         }
-        server.register(OutboxMethod.name) { context in try OutboxMethod.handle(context, box: outbox) }
-        if let delivery = outbox.delivery {
-            delivery.setListener(OutboxNotifications.listener(server))
-            delivery.resume()
+        server.register(OutboxMethod.name) { context in
+            outbox.startOnce()
+            return try OutboxMethod.handle(context, box: outbox)
         }
+        outbox.delivery?.setListener(OutboxNotifications.listener(server))
         let methods = self.methods
         let settings = self.settings
         let log = self.log
@@ -89,6 +94,7 @@ public final class OpenFrameService: Sendable {
                 // New credentials or a new instance: an outbox paused on a 401 tries again.
                 outbox.delivery?.resume()
             }
+            outbox.startOnce()
             let target = box.target
             var openframe: JSONObject = [
                 "methods": .array(methods.map { .string($0) }),

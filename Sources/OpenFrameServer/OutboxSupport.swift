@@ -4,9 +4,23 @@ import JSONRPC
 import OpenFrameForwarding
 
 /// The outbox in use, if any: opened at start (`--outbox`) or by `initialize` (`initializationOptions.outbox`).
+///
+/// Queued items left by an earlier server are resumed once the host has spoken (`startOnce`): with auto framing,
+/// output before the first input would go out LSP-framed, and a notification in the wrong framing is lost on the host.
 final class OutboxBox: @unchecked Sendable {
     private let lock = NSLock()
     private var _delivery: OutboxDelivery?
+    private var started = false
+
+    /// Starts delivering what the file holds, the first time it is called.
+    func startOnce() {
+        let delivery: OutboxDelivery? = lock.withLock {
+            guard !started else { return nil }
+            started = true
+            return _delivery
+        }
+        delivery?.resume()
+    }
 
     var delivery: OutboxDelivery? {
         get { lock.withLock { _delivery } }

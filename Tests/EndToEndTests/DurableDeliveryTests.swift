@@ -275,4 +275,51 @@ struct DurableDeliveryTests {
         server.closeInput()
         #expect(await server.waitForExit() == 0)
     }
+
+    @Test func anOperatorListsRetriesAndDiscardsParkedItemsButNotWhileAServerHoldsTheFile() async throws {
+        let standIn = try await StandIn()
+        try await standIn.addFaults(#"[{"drop": "after_read", "match": {"operation": "create"}, "times": 2}]"#)
+        let file = Self.temporaryFile("outbox-operator")
+        defer { try? FileManager.default.removeItem(at: file) }
+        var server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2"])
+        var ids: [String] = []
+        for index in 0..<2 {
+            server.request(index, "openframe/createVoiceInteraction",
+                           ["delivery": "durable", "waitMs": 10_000, "payload": ["interaction": ["userPhoneNumber": "+14089965744"]]])
+            let result = try #require(await server.response(index, timeout: 15)?["result"])
+            #expect(result["status"] == "PARKED")
+            ids.append(try #require(result["outboxId"]?.stringValue))
+        }
+        let busy = try await CommandResult.run(["outbox", file.path])
+        #expect(busy.status == 1)
+        #expect(busy.stderr.contains("in use"), "\(busy.stderr)")
+        server.closeInput()
+        _ = await server.waitForExit()
+
+        let listed = try await CommandResult.run(["outbox", file.path, "--state", "parked"])
+        #expect(listed.status == 0)
+        #expect(ids.allSatisfy { listed.stdout.contains($0) } && listed.stdout.contains("without interaction.clientSessionId"), "\(listed.stdout)")
+        let json = try await CommandResult.run(["outbox", file.path, "--format", "json"])
+        let document = try JSONParser.parse(json.stdout).root.value
+        #expect(document["items"]?.arrayValue?.compactMap { $0["state"]?.stringValue } == ["parked", "parked"])
+        #expect(document["items"]?.arrayValue?.first?["payload"]?["interaction"]?["userPhoneNumber"] == "+14089965744")
+
+        #expect(try await CommandResult.run(["outbox", file.path, "retry", ids[0]]).status == 0)
+        #expect(try await CommandResult.run(["outbox", file.path, "discard", ids[1]]).status == 0)
+        let again = try await CommandResult.run(["outbox", file.path, "retry", ids[1]])
+        #expect(again.status == 1 && again.stderr.contains("no item"))
+
+        // A restarted server resumes once the host speaks (here: catching up with openframe/outbox).
+        server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path])
+        server.request(50, "openframe/outbox", [:])
+        #expect(await server.response(50)?["result"]?["items"]?.arrayValue?.compactMap { $0["outboxId"]?.stringValue } == [ids[0]])
+        #expect(await Self.eventually(10) { !Self.notifications(server, "openframe/delivered").isEmpty })
+        #expect(Self.notifications(server, "openframe/delivered").first?["outboxId"]?.stringValue == ids[0])
+        #expect(try await standIn.records().count == 1)
+        server.closeInput()
+        _ = await server.waitForExit()
+        let missing = try await CommandResult.run(["outbox", file.path + ".nope"])
+        #expect(missing.status == 1 && missing.stderr.contains("does not exist"))
+        standIn.stop()
+    }
 }

@@ -32,6 +32,8 @@ enum ServeCommand {
                                                validate payload files (see 'openframe-rpc validate --help')
           openframe-rpc schema [--operation create|update] [--write DIR]
                                                print (or write) the payloads' JSON Schemas
+          openframe-rpc outbox FILE [retry ID | discard ID]
+                                               list a durable-delivery outbox, or re-queue/drop an item
           openframe-rpc --version | --help
 
         Server options:
@@ -129,6 +131,8 @@ enum ServeCommand {
         let channel = OutputChannel(fileDescriptor: protocolFD, onClosed: { terminate(0) })
         let server = Server(output: channel)
         service.install(on: server)
+        // With the framing fixed, notifications about items an earlier server left queued can go out at once.
+        if mode != .auto { service.startOutbox() }
         server.exitHandler = { code in
             channel.flush()
             terminate(code)
