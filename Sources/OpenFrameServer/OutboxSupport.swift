@@ -41,6 +41,7 @@ extension TargetSettings {
         var settings = OutboxDelivery.Settings()
         settings.maxAge = outboxMaxAge
         settings.retryCap = outboxRetryCap
+        settings.settle = 2 * requestTimeout
         return OutboxDelivery(store: store, settings: settings, target: { box.target }, log: { line in log.info(line) })
     }
 }
@@ -110,6 +111,7 @@ enum OutboxMethod {
         let items = delivery.store.list(state: state).map { item -> JSONValue in
             var json = item.json
             if !includePayload { json["payload"] = nil }
+            if let parked = delivery.store.heldBy(item) { json["heldBy"] = .string(parked) }
             return .object(json)
         }
         var result: JSONObject = ["file": .string(delivery.store.path), "items": .array(items)]

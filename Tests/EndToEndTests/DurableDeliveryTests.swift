@@ -98,7 +98,7 @@ struct DurableDeliveryTests {
         var sent = Set<String>()
         var generator = SystemRandomNumberGenerator()
         for round in 0..<10 {
-            let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.5"])
+            let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.5", "--request-timeout", "1"])
             for index in 0..<8 {
                 let session = "kill-\(round)-\(index)"
                 sent.insert(session)
@@ -115,7 +115,7 @@ struct DurableDeliveryTests {
             _ = await server.waitForExit()
         }
         // A last server on the same file resumes everything still queued.
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.5"])
+        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.5", "--request-timeout", "1"])
         var poll = 10_000
         let drained = await Self.eventually(60) {
             poll += 1
@@ -140,7 +140,7 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"drop": "after_store", "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-drop")
         defer { try? FileManager.default.removeItem(at: file) }
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2"])
+        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
         var params = Self.create("dropped-1")
         if case .object(var object) = params { object["waitMs"] = 10_000; params = .object(object) }
         server.request(1, "openframe/createVoiceInteraction", params)
@@ -166,7 +166,7 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"drop": "after_store", "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-missing")
         defer { try? FileManager.default.removeItem(at: file) }
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2"])
+        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
         server.request(1, "openframe/createVoiceInteraction", Self.create("missing-field"))
         let outboxId = try #require(await server.response(1)?["result"]?["outboxId"]?.stringValue)
         #expect(await Self.eventually(15) { !Self.notifications(server, "openframe/deliveryFailed").isEmpty })
@@ -190,7 +190,7 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"status": 502, "html": true, "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-403")
         defer { try? FileManager.default.removeItem(at: file) }
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2"])
+        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
         var params = Self.create("forbidden-1")
         if case .object(var object) = params { object["waitMs"] = 10_000; params = .object(object) }
         server.request(1, "openframe/createVoiceInteraction", params)
@@ -209,7 +209,7 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"drop": "after_read", "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-blind")
         defer { try? FileManager.default.removeItem(at: file) }
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2"])
+        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
         server.request(1, "openframe/createVoiceInteraction",
                        ["delivery": "durable", "waitMs": 10_000, "payload": ["interaction": ["userPhoneNumber": "+14089965744"]]])
         let result = try #require(await server.response(1, timeout: 15)?["result"])
@@ -281,7 +281,7 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"drop": "after_read", "match": {"operation": "create"}, "times": 2}]"#)
         let file = Self.temporaryFile("outbox-operator")
         defer { try? FileManager.default.removeItem(at: file) }
-        var server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2"])
+        var server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
         var ids: [String] = []
         for index in 0..<2 {
             server.request(index, "openframe/createVoiceInteraction",

@@ -55,7 +55,7 @@ final class OutboxStoreTests {
     @Test func aDamagedEarlierLineIsRefused() throws {
         try Data("not json\n{\"ev\":\"sending\",\"id\":\"x\",\"at\":\"t\"}\n".utf8).write(to: file)
         #expect(throws: OutboxFileError.self) { try OutboxStore(file: file) }
-        try Data("{\"ev\":\"sending\",\"id\":\"ob-unknown\",\"at\":\"t\"}\n{\"ev\":\"sending\",\"id\":\"x\",\"at\":\"t\"}\n".utf8).write(to: file)
+        try Data("{\"ev\":\"sending\",\"id\":\"ob-unknown\",\"epoch\":1,\"at\":\"t\"}\n{\"ev\":\"sending\",\"id\":\"x\",\"epoch\":1,\"at\":\"t\"}\n".utf8).write(to: file)
         do {
             _ = try OutboxStore(file: file)
             Issue.record("a line about an unknown item was accepted")
@@ -162,7 +162,7 @@ struct OutboxRuleTests {
     @Test func onlyValueSettingUpdatesAreIdempotent() {
         func item(_ payload: JSONValue, _ operation: OutboxItem.Operation = .update) -> OutboxItem {
             OutboxItem(id: "ob-1", seq: 1, operation: operation, payload: payload, apiVersion: nil, key: "k", dependsOn: nil, sysId: nil,
-                       state: .queued, attempts: 0, outcomeUnknown: false, reason: nil, result: nil, queuedAt: "", queuedEpoch: 0, updatedAt: "")
+                       state: .queued, attempts: 0, outcomeUnknown: false, sentEpoch: nil, reason: nil, result: nil, queuedAt: "", queuedEpoch: 0, updatedAt: "")
         }
         #expect(item(["interaction": [:], "interactionContext": [:]]).isIdempotentUpdate)
         #expect(!item(["interaction": [:], "phoneLogs": []]).isIdempotentUpdate)
@@ -212,7 +212,9 @@ final class OutboxDeliveryTests {
         // The instance did store it.
         let stored = try await sandbox.create(payload: try SandboxFixtures.payload(#"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1"}}"#),
                                               apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
-        let delivery = OutboxDelivery(store: try OutboxStore(file: file), target: { sandbox })
+        var settings = OutboxDelivery.Settings()
+        settings.settle = 0
+        let delivery = OutboxDelivery(store: try OutboxStore(file: file), settings: settings, target: { sandbox })
         delivery.resume()
         let item = await delivery.waitForOutcome(id, seconds: 5)
         #expect(item?.state == .delivered)

@@ -19,6 +19,10 @@ public final class OutboxDelivery: @unchecked Sendable {
         public var retryBase: Double = 0.5
         /// Longest wait between two attempts of one item.
         public var retryCap: Double = 30
+        /// After a send with an unknown outcome, seconds (from the send's start) before the item is looked up
+        /// or sent again: a request the instance is still working on must have finished by then, or the lookup
+        /// would miss it and the re-send duplicate it. Twice the request timeout by default.
+        public var settle: Double = 60
         public init() {}
     }
 
@@ -212,7 +216,6 @@ public final class OutboxDelivery: @unchecked Sendable {
                 case .outcomeUnknown(let reason):
                     lastReason = reason
                     log("outbox: \(item.id): \(reason); resolving before anything is sent again")
-                    await wait()  // give the instance time to finish what it may be doing
                 case .fail(let reason):
                     return finish(item, .failed(reason: reason, error: Self.errorObject(error)))
                 case .pause(let reason):
@@ -239,6 +242,7 @@ public final class OutboxDelivery: @unchecked Sendable {
                     + "so applying it again could add them twice; \(advice)"))
                 return .done
             }
+            await settle(item)
             _ = try? store.record(.notSent(reason: "the outcome was unknown (\(lastReason)); the update only sets values, so it is sent again"), id: item.id)
             return .send
         case .create:
@@ -247,6 +251,7 @@ public final class OutboxDelivery: @unchecked Sendable {
                     + "it cannot be looked up, so it is not sent again blind; \(advice)"))
                 return .done
             }
+            await settle(item)
             do throws(ForwardingError) {
                 switch try await target().findInteraction(clientSessionId: sessionId) {
                 case .found(let sysId, let number):
@@ -282,6 +287,12 @@ public final class OutboxDelivery: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Waits until `settle` seconds have passed since the send with the unknown outcome started.
+    private func settle(_ item: OutboxItem) async {
+        let remaining = (item.sentEpoch ?? 0) + settings.settle - Date().timeIntervalSince1970
+        if remaining > 0 { try? await Task.sleep(nanoseconds: UInt64(min(remaining, settings.settle) * 1e9)) }
     }
 
     private func finish(_ item: OutboxItem, _ change: OutboxStore.Change) {

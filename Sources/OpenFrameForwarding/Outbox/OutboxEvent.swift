@@ -3,7 +3,7 @@ import JSON
 /// One line of the outbox file. The file is a log of events; replaying them in order rebuilds every item.
 ///
 ///     {"ev":"item","id":"ob-…","seq":1,"op":"create","state":"queued","key":"ob-…","payload":{…},"queuedAt":"…","queuedEpoch":1733…,"at":"…",…}
-///     {"ev":"sending","id":"ob-…","at":"…"}                       a send is about to go out: its outcome is unknown until told
+///     {"ev":"sending","id":"ob-…","epoch":1733…,"at":"…"}         a send is about to go out: its outcome is unknown until told
 ///     {"ev":"notSent","id":"ob-…","reason":"…","at":"…"}          that send certainly did not act (refused, 429, 503)
 ///     {"ev":"delivered","id":"ob-…","result":{…},"sysId":"…","at":"…"}
 ///     {"ev":"parked","id":"ob-…","reason":"…","at":"…"}
@@ -14,7 +14,7 @@ import JSON
 /// `item` carries a whole item: a newly accepted one, or one rewritten by compaction.
 enum OutboxEvent: Equatable {
     case item(OutboxItem)
-    case sending(id: String, at: String)
+    case sending(id: String, epoch: Double, at: String)
     case notSent(id: String, reason: String, at: String)
     case delivered(id: String, result: JSONObject, sysId: String?, at: String)
     case parked(id: String, reason: String, at: String)
@@ -25,7 +25,7 @@ enum OutboxEvent: Equatable {
     var id: String {
         switch self {
         case .item(let item): item.id
-        case .sending(let id, _), .notSent(let id, _, _), .delivered(let id, _, _, _), .parked(let id, _, _),
+        case .sending(let id, _, _), .notSent(let id, _, _), .delivered(let id, _, _, _), .parked(let id, _, _),
              .failed(let id, _, _, _), .requeued(let id, _), .discarded(let id, _): id
         }
     }
@@ -44,9 +44,10 @@ enum OutboxEvent: Equatable {
             if let value = item.sysId { object["sysId"] = .string(value) }
             if let value = item.reason { object["reason"] = .string(value) }
             if let value = item.result { object["result"] = .object(value) }
+            if let value = item.sentEpoch { object["sentEpoch"] = .double(value) }
             object["payload"] = item.payload
-        case .sending(let id, let at):
-            object = ["ev": "sending", "id": .string(id), "at": .string(at)]
+        case .sending(let id, let epoch, let at):
+            object = ["ev": "sending", "id": .string(id), "epoch": .double(epoch), "at": .string(at)]
         case .notSent(let id, let reason, let at):
             object = ["ev": "notSent", "id": .string(id), "reason": .string(reason), "at": .string(at)]
         case .delivered(let id, let result, let sysId, let at):
@@ -92,9 +93,12 @@ enum OutboxEvent: Equatable {
                 id: id, seq: seq, operation: op, payload: payload, apiVersion: line["apiVersion"]?.stringValue,
                 key: try string("key"), dependsOn: line["dependsOn"]?.stringValue, sysId: line["sysId"]?.stringValue,
                 state: state, attempts: attempts, outcomeUnknown: line["outcomeUnknown"]?.boolValue ?? false,
+                sentEpoch: line["sentEpoch"]?.doubleValue,
                 reason: line["reason"]?.stringValue, result: line["result"]?.objectValue,
                 queuedAt: try string("queuedAt"), queuedEpoch: epoch, updatedAt: at))
-        case "sending": self = .sending(id: id, at: at)
+        case "sending":
+            guard let epoch = line["epoch"]?.doubleValue else { throw .init("\"epoch\" must be a number") }
+            self = .sending(id: id, epoch: epoch, at: at)
         case "notSent": self = .notSent(id: id, reason: try string("reason"), at: at)
         case "delivered": self = .delivered(id: id, result: try object("result"), sysId: line["sysId"]?.stringValue, at: at)
         case "parked": self = .parked(id: id, reason: try string("reason"), at: at)
@@ -114,9 +118,10 @@ enum OutboxEvent: Equatable {
         guard var item = items[id] else { return false }
         switch self {
         case .item: break
-        case .sending(_, let at):
+        case .sending(_, let epoch, let at):
             item.attempts += 1
             item.outcomeUnknown = true
+            item.sentEpoch = epoch
             item.updatedAt = at
         case .notSent(_, let reason, let at):
             item.outcomeUnknown = false

@@ -28,6 +28,9 @@ public struct OutboxItem: Sendable, Equatable {
     /// A send went out and its outcome is unknown: before anything is sent again, the item must be
     /// looked up (create) or be safe to re-apply (update). Survives restarts: a crash mid-send sets it.
     public var outcomeUnknown: Bool
+    /// Seconds since 1970 when the last send started: with an unknown outcome, the outbox waits before it
+    /// looks the item up or sends it again, so a request the instance is still working on can finish.
+    public var sentEpoch: Double?
     /// Why it is parked or failed, or the last reason a delivery attempt did not succeed.
     public var reason: String?
     /// The instance's result (delivered), or the error object (failed).

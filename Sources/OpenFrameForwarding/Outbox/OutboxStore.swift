@@ -72,6 +72,14 @@ public final class OutboxStore: @unchecked Sendable {
         }.flatMap { $0.state == .queued ? $0 : nil }
     }
 
+    /// The parked item that holds a queued one back (an earlier item of the same interaction), if any.
+    public func heldBy(_ item: OutboxItem) -> String? {
+        guard item.state == .queued else { return nil }
+        return lock.withLock {
+            items.values.filter { $0.key == item.key && $0.state == .parked && $0.seq < item.seq }.min { $0.seq < $1.seq }?.id
+        }
+    }
+
     /// Accepts a new item (durable when this returns).
     public func add(
         operation: OutboxItem.Operation, payload: JSONValue, apiVersion: String?, key: String?, dependsOn: String?, sysId: String?
@@ -81,7 +89,7 @@ public final class OutboxStore: @unchecked Sendable {
             let now = SandboxClock.now()
             let item = OutboxItem(
                 id: id, seq: nextSeq, operation: operation, payload: payload, apiVersion: apiVersion, key: key ?? id,
-                dependsOn: dependsOn, sysId: sysId, state: .queued, attempts: 0, outcomeUnknown: false, reason: nil,
+                dependsOn: dependsOn, sysId: sysId, state: .queued, attempts: 0, outcomeUnknown: false, sentEpoch: nil, reason: nil,
                 result: nil, queuedAt: now, queuedEpoch: Date().timeIntervalSince1970, updatedAt: now)
             try appendLocked(.item(item))
             nextSeq += 1
@@ -97,7 +105,7 @@ public final class OutboxStore: @unchecked Sendable {
             let at = SandboxClock.now()
             let event: OutboxEvent
             switch change {
-            case .sending: event = .sending(id: id, at: at)
+            case .sending: event = .sending(id: id, epoch: Date().timeIntervalSince1970, at: at)
             case .notSent(let reason): event = .notSent(id: id, reason: reason, at: at)
             case .delivered(let result, let sysId): event = .delivered(id: id, result: result, sysId: sysId, at: at)
             case .parked(let reason): event = .parked(id: id, reason: reason, at: at)
