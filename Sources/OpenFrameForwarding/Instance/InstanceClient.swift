@@ -46,7 +46,7 @@ public final class InstanceClient: InteractionTarget {
 
     let endpoint: InstanceEndpoint
     let transport: any HTTPTransport
-    private let limiter: ForwardLimiter
+    let limiter: ForwardLimiter
     let tokens: OAuthTokenProvider?
     let scrubber: SecretScrubber
     let log: LogSink?

@@ -24,6 +24,9 @@ extension InstanceClient {
             return .inconclusive(reason: "the clientSessionId contains '^' or a line break, which an encoded query cannot carry safely")
         }
         let url = try endpoint.interactionLookupURL(clientSessionId: clientSessionId)
+        // Lookups share --max-concurrent-forwards with the forwards: after an outage many may be due at once.
+        try await limiter.acquire { _ in }
+        defer { limiter.release() }
         var rejectedToken: String?
         var refreshed = false
         while true {

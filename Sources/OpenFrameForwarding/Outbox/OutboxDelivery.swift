@@ -48,6 +48,9 @@ public final class OutboxDelivery: @unchecked Sendable {
     private var waiters: [String: [Int: CheckedContinuation<OutboxItem?, Never>]] = [:]
     private var nextWaiter = 0
     private var pausedReason: String?
+    /// When a send certainly did not reach the instance, no item is sent before this (seconds since 1970):
+    /// during an outage the items wait together instead of each probing the instance on its own.
+    private var notBefore: Double = 0
     private var listener: Listener?
 
     public init(store: OutboxStore, settings: Settings = Settings(), target: @escaping @Sendable () -> any InteractionTarget,
@@ -149,9 +152,13 @@ public final class OutboxDelivery: @unchecked Sendable {
         var item = start
         var retry = 0
         var lastReason = item.outcomeUnknown ? "the server stopped while a send was in flight" : (item.reason ?? "")
-        func wait() async {
+        func wait(holdingOthers: Bool = false) async {
             retry += 1
             let delay = Backoff.delay(retry: retry, base: settings.retryBase, cap: settings.retryCap)
+            if holdingOthers {
+                let until = Date().timeIntervalSince1970 + delay
+                lock.withLock { notBefore = max(notBefore, until) }
+            }
             try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
         }
         while true {
@@ -190,6 +197,11 @@ public final class OutboxDelivery: @unchecked Sendable {
                 }
             }
 
+            let gate = lock.withLock { notBefore } - Date().timeIntervalSince1970
+            if gate > 0 {
+                try? await Task.sleep(nanoseconds: UInt64(min(gate, settings.retryCap) * 1e9))
+                continue
+            }
             // Marked before it goes: a crash from here on is "outcome unknown" on restart.
             do throws(OutboxFileError) {
                 try store.record(.sending, id: item.id)
@@ -212,7 +224,7 @@ public final class OutboxDelivery: @unchecked Sendable {
                 case .retryLater(let reason):
                     lastReason = reason
                     _ = try? store.record(.notSent(reason: reason), id: item.id)
-                    await wait()
+                    await wait(holdingOthers: true)
                 case .outcomeUnknown(let reason):
                     lastReason = reason
                     log("outbox: \(item.id): \(reason); resolving before anything is sent again")
