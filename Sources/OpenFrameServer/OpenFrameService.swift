@@ -60,7 +60,8 @@ public final class OpenFrameService: Sendable {
         let methods = self.methods
         let settings = self.settings
         let log = self.log
-        server.initializeHandler = { params in
+        // Weak: the server holds this handler.
+        server.initializeHandler = { [weak server] params in
             if let options = params?["initializationOptions"], !options.isNull {
                 guard options.kind == .object else {
                     throw ResponseError.invalidParams("initialize: initializationOptions must be an object; found \(options.kind)")
@@ -84,7 +85,7 @@ public final class OpenFrameService: Sendable {
                     } else {
                         do throws(ForwardingError) {
                             let delivery = try settings.makeOutbox(path: path, box: box, log: log)
-                            delivery.setListener(OutboxNotifications.listener(server))
+                            if let server { delivery.setListener(OutboxNotifications.listener(server)) }
                             outbox.delivery = delivery
                         } catch {
                             throw ResponseError.invalidParams("initialize: \(ForwardingErrorMapping.responseError(error).message)")

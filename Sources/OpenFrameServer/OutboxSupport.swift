@@ -52,18 +52,19 @@ enum OutboxNotifications {
     static let deliveryFailed = "openframe/deliveryFailed"
     static let paused = "openframe/outboxPaused"
 
+    /// Holds the server weakly: the server's handlers hold the outbox, which holds this.
     static func listener(_ server: Server) -> OutboxDelivery.Listener {
         OutboxDelivery.Listener(
-            delivered: { item in
-                server.notify(delivered, params: ["outboxId": .string(item.id), "result": .object(item.result ?? [:])])
+            delivered: { [weak server] item in
+                server?.notify(delivered, params: ["outboxId": .string(item.id), "result": .object(item.result ?? [:])])
             },
-            failed: { item in
-                server.notify(deliveryFailed, params: [
+            failed: { [weak server] item in
+                server?.notify(deliveryFailed, params: [
                     "outboxId": .string(item.id), "error": error(of: item).json, "parked": .bool(item.state == .parked),
                 ])
             },
-            paused: { reason in
-                server.notify(paused, params: ["reason": .string(reason)])
+            paused: { [weak server] reason in
+                server?.notify(paused, params: ["reason": .string(reason)])
             })
     }
 

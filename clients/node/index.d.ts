@@ -162,6 +162,8 @@ export declare class OpenFrameClient {
   createVoiceInteraction(payload: VoiceInteractionPayload, options?: WriteOptions): Promise<CreateResult>;
   updateVoiceInteraction(sysId: string, payload: VoiceInteractionPayload, options?: WriteOptions): Promise<UpdateResult>;
   /** Any JSON-RPC request; resolves to the raw result. */
+  /** Called with (method, params) for notifications other than progress (see durable.onOutcome). */
+  onNotification: ((method: string, params: JSONValue) => void) | null;
   request(method: string, params?: JSONValue, options?: CallOptions & { onProgress?: (progress: Progress) => void }): Promise<JSONValue>;
   /** shutdown, exit, and the process reaped (killed if it overstays). Idempotent. */
   close(options?: { timeout?: number }): Promise<void>;
@@ -223,3 +225,15 @@ export declare class ServerExited extends OpenFrameError {
 export declare class ClientClosed extends OpenFrameError {}
 /** No openframe-rpc executable found. */
 export declare class BinaryNotFound extends OpenFrameError {}
+
+/** Durable delivery (protocol.md, "Durable delivery"); results are the server's objects as they are. */
+export declare namespace durable {
+  const DELIVERED: 'openframe/delivered';
+  const DELIVERY_FAILED: 'openframe/deliveryFailed';
+  const OUTBOX_PAUSED: 'openframe/outboxPaused';
+  type DurableOptions = CallOptions & { waitMs?: number; apiVersion?: string };
+  function create(client: OpenFrameClient, payload: JSONValue, options?: DurableOptions): Promise<JSONValue>;
+  function update(client: OpenFrameClient, payload: JSONValue, options: DurableOptions & ({ outboxId: string } | { sysId: string })): Promise<JSONValue>;
+  function outbox(client: OpenFrameClient, state?: 'queued' | 'delivered' | 'parked' | 'failed', options?: CallOptions & { includePayload?: boolean }): Promise<JSONValue>;
+  function onOutcome(client: OpenFrameClient, callback: (method: string, params: JSONValue) => void): void;
+}

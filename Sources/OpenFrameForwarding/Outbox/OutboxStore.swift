@@ -150,8 +150,14 @@ public final class OutboxStore: @unchecked Sendable {
     /// One line per item worth keeping; finished items older than `keepFinished` go.
     private func compactLocked(now: Double) throws(OutboxFileError) {
         let cutoff = SandboxClock.string(epoch: now - keepFinished)
-        let keep = items.values.filter { $0.state == .queued || $0.state == .parked || $0.updatedAt >= cutoff }
+        var keep = items.values.filter { $0.state == .queued || $0.state == .parked || $0.updatedAt >= cutoff }
         guard keep.count < linesInFile else { return }
+        // An update waiting on a create that is dropped now keeps the sysId that create made.
+        for index in keep.indices where keep[index].sysId == nil {
+            if let create = keep[index].dependsOn.flatMap({ items[$0] }), create.state == .delivered {
+                keep[index].sysId = create.sysId
+            }
+        }
         do {
             try journal.rewrite(keep.sorted { $0.seq < $1.seq }.map { OutboxEvent.item($0).line })
         } catch {

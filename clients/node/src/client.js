@@ -63,6 +63,8 @@ function forwardStderr(sink, line) {
  * Calls may overlap freely: answers are routed to their callers by id, progress by token.
  */
 export class OpenFrameClient {
+  /** Called with (method, params) for notifications other than progress; see durable.js. */
+  onNotification = null;
   #child;
   #binary;
   #instance;
@@ -343,6 +345,13 @@ export class OpenFrameClient {
         this.#write(`${JSON.stringify(answer)}\n`, answer);
       } else if (message.method === '$/progress') {
         this.#progress(message.params);
+      } else if (typeof this.onNotification === 'function') {
+        // durable.js onOutcome installs this (openframe/delivered, deliveryFailed, outboxPaused).
+        try {
+          this.onNotification(message.method, message.params);
+        } catch (error) {
+          this.#logger.warn(`notification handler for ${message.method} threw: ${error}`);
+        }
       } else {
         this.#logger.debug(`notification ${message.method} from openframe-rpc ignored`);
       }
