@@ -13,6 +13,10 @@ public protocol InteractionTarget: Sendable {
 
     /// PATCH …/voice-interaction/{sysId}. Returns the instance's `result` object (status).
     func update(sysId: String, payload: JSONNode, apiVersion: String?, progress: ProgressSink) async throws(ForwardingError) -> JSONObject
+
+    /// GET /api/now/table/interaction by client_session_id (see `InteractionLookup.decide`): whether a create
+    /// that may have reached the instance was stored. Read-only, so any failure may simply be asked again.
+    func findInteraction(clientSessionId: String) async throws(ForwardingError) -> InteractionLookup
 }
 
 public enum TargetKind: String, Sendable {

@@ -11,6 +11,10 @@ extension ErrorCode {
     public static let instanceError = ErrorCode(rawValue: -33001)
     /// The instance gave no usable answer (unresolved, unreachable, TLS, timeout, dropped connection).
     public static let instanceUnreachable = ErrorCode(rawValue: -33002)
+    /// Durable delivery: the outbox could not store the request (a full disk, a failed fsync), so it was not accepted.
+    public static let outboxUnavailable = ErrorCode(rawValue: -33010)
+    /// Durable delivery: the item was parked (also in `openframe/deliveryFailed`): a person must check the instance.
+    public static let deliveryParked = ErrorCode(rawValue: -33011)
 
     /// Every openframe-rpc code lies here.
     public static let openFrameRange: ClosedRange<Int> = -33099 ... -33001
@@ -22,5 +26,7 @@ extension ErrorCode {
     public static let sentByServer: [(name: String, code: ErrorCode)] = sentByJSONRPC + [
         ("InstanceError", .instanceError),
         ("InstanceUnreachable", .instanceUnreachable),
+        ("OutboxUnavailable", .outboxUnavailable),
+        ("DeliveryParked", .deliveryParked),
     ]
 }

@@ -22,7 +22,7 @@ enum ForwardMethods {
     static func handle(_ context: RequestContext, _ operation: Operation, target box: TargetBox) async throws -> JSONValue {
         let method = name(of: operation)
         let parameters = context.parameters
-        var allowed: Set<String> = ["payload", "apiVersion", "workDoneToken"]
+        var allowed: Set<String> = ["payload", "apiVersion", "workDoneToken", "delivery"]  // delivery: "immediate" (see DurableForward)
         if operation == .update { allowed.insert("interactionSysId") }
         try parameters.rejectUnknown(allowed: allowed)
         var sysId: String?

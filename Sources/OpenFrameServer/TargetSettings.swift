@@ -28,6 +28,12 @@ public struct TargetSettings: Sendable {
     public var caFile: String?
     /// The sandbox's JSON Lines file; nil keeps it in memory.
     public var sandboxFile: String?
+    /// The durable-delivery outbox's JSON Lines file; nil: no outbox ("delivery": "durable" is refused).
+    public var outboxFile: String?
+    /// Seconds an outbox item may wait for a send that certainly did not act before it is parked.
+    public var outboxMaxAge: Double = 24 * 3600
+    /// Longest wait between two delivery attempts of one outbox item.
+    public var outboxRetryCap: Double = 30
     public var environment: [String: String]
 
     public static let instanceVariable = "OPENFRAME_INSTANCE"

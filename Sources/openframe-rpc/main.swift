@@ -21,6 +21,8 @@ case "serve":
     status = ServeCommand.run(arguments.dropFirst())
 case "schema":
     status = SchemaCommand.run(arguments.dropFirst())
+case "outbox":
+    status = OutboxCommand.run(arguments.dropFirst())
 case "--version", "version":
     Terminal.out("\(OpenFrameRPC.name) \(OpenFrameRPC.version)\n")
     status = 0
@@ -28,7 +30,7 @@ case "--help", "-h", "help":
     Terminal.out(ServeCommand.overview + "\n")
     status = 0
 case let first? where !first.hasPrefix("-"):
-    status = Terminal.usageError("unknown command '\(first)'; expected 'serve', 'validate' or 'schema' (see 'openframe-rpc --help')")
+    status = Terminal.usageError("unknown command '\(first)'; expected 'serve', 'validate', 'schema' or 'outbox' (see 'openframe-rpc --help')")
 default:
     status = ServeCommand.run(arguments)
 }

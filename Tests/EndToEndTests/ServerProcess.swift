@@ -34,10 +34,16 @@ final class ServerProcess: @unchecked Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    init(_ arguments: [String] = [], framing: Framing = .ndjson, environment: [String: String] = [:]) throws {
+    /// `launcher` runs the binary through another program (e.g. `["/bin/sh", "-c", "ulimit -f 1; exec \"$@\"", "sh"]`).
+    init(_ arguments: [String] = [], framing: Framing = .ndjson, environment: [String: String] = [:], launcher: [String]? = nil) throws {
         self.framing = framing
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        if let launcher {
+            process.executableURL = URL(fileURLWithPath: launcher[0])
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("OPENFRAME_") { env.removeValue(forKey: key) }
         env.merge(environment) { $1 }

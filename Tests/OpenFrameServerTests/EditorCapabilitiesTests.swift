@@ -62,7 +62,7 @@ struct EditorCapabilitiesTests {
         let full = try #require(service.initialize(positionEncodings: nil, snippets: false)["result"]?["capabilities"])
         #expect(full["experimental"]?["openframe"]?["target"] == "sandbox")
         #expect(full["experimental"]?["openframe"]?["methods"] == [
-            "openframe/validate", "openframe/createVoiceInteraction", "openframe/updateVoiceInteraction", "openframe/schema",
+            "openframe/validate", "openframe/createVoiceInteraction", "openframe/updateVoiceInteraction", "openframe/outbox", "openframe/schema",
         ])
     }
 }

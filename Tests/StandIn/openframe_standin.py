@@ -66,10 +66,13 @@ API_PATH_RE = re.compile(
 )
 OAUTH_PATH = "/oauth_token.do"
 CONTROL_ROOT = "/_standin"
+TABLE_INTERACTION_PATH = "/api/now/table/interaction"
+LOOKUP_MODES = ("normal", "missingField", "forbidden")
+OUTAGE_MODES = ("refuse", "hang")
 
 AUTH_MODES = ("none", "basic", "bearer", "oauth", "apikey")
 DROP_KINDS = ("before_read", "after_read", "after_store", "mid_body")
-FAULT_OPERATIONS = ("create", "update", "token")
+FAULT_OPERATIONS = ("create", "update", "token", "lookup")
 
 MAX_BODY = 64 * 1024 * 1024
 MAX_LOG_ENTRIES = 100000
@@ -497,6 +500,8 @@ def _fault_overrides_answer(fault):
 
 def classify(method, path):
     """(operation, apiVersion, sysId) for a request to the instance surface."""
+    if path == TABLE_INTERACTION_PATH and method == "GET":
+        return "lookup", None, None
     if path == OAUTH_PATH:
         return "token", None, None
     match = API_PATH_RE.match(path)
@@ -921,6 +926,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         standin = self.standin
         operation, version, sys_id = classify(self.command, path)
         entry = standin._new_entry(self, path, query, operation, version, sys_id)
+        if standin._hang_if_down():
+            standin._finish_entry(entry, "dropped_outage")
+            self._abort()
+            return
         fault = standin._take_fault(self.command, path, operation)
         delay = float(fault.get("delay", 0)) if fault else 0.0
         drop = fault.get("drop") if fault else None
@@ -1062,6 +1071,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             headers = [("WWW-Authenticate", challenge)] if challenge else []
             return self._cookie_headers(self._sn_answer(401, sn_error(*NOT_AUTHENTICATED), headers))
 
+        if operation == "lookup":
+            return self._cookie_headers(self._table_lookup())
         if operation == "unknown_api":
             return self._cookie_headers(self._sn_answer(400, sn_error(*NO_RESOURCE)))
         if operation == "wrong_method":
@@ -1131,6 +1142,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if isinstance(result, str):
             return deny(result)
         return answer(200, result)
+
+    def _table_lookup(self):
+        """GET /api/now/table/interaction (durable delivery's lookup); see StandIn._lookup_rows."""
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query, keep_blank_values=True)
+        status, payload = self.standin._lookup_rows(params)
+        return self._sn_answer(status, payload)
 
     # -- control surface ----------------------------------------------------------
 
@@ -1367,6 +1384,8 @@ class StandIn(object):
             if restore_config:
                 self._config = dict(self._initial_config)
             self._records = {}
+            self._lookup_mode = "normal"
+            self._hang_until = 0.0
             self._number = 0
             self._log_entries = []
             self._seq = 0
@@ -1686,6 +1705,8 @@ class StandIn(object):
             elif route == "/tokens/expire":
                 if method == "POST":
                     return 200, {"expired": self.expire_tokens()}
+            elif route in ("/lookup", "/outage"):
+                return self._durable_control(method, route, data)
             elif route == "/refused-port":
                 if method in ("GET", "POST"):
                     port = self.refused_port()
@@ -1695,6 +1716,112 @@ class StandIn(object):
             return 405, {"error": "%s not supported on /_standin%s" % (method, route)}
         except (ValueError, TypeError) as exc:
             return 400, {"error": str(exc)}
+
+    # -- durable delivery: Table API lookup and outages ----------------------------------
+    #
+    # GET /api/now/table/interaction?sysparm_query=client_session_id=<id>&sysparm_fields=…&sysparm_limit=N
+    # answers {"result": [rows]} from the records; lookup modes simulate the instance's traps:
+    #   "normal"        rows whose create payload has interaction.clientSessionId == id
+    #   "missingField"  the field does not exist: ServiceNow drops the condition and returns any rows,
+    #                   without client_session_id
+    #   "forbidden"     403, the integration user cannot read the interaction table
+    # Outages: "refuse" closes the listening socket (connections refused, the control API too) and opens it
+    # again on the same port after `seconds`; "hang" accepts instance requests and never answers them until
+    # the outage ends (then closes the connection). Records survive both.
+
+    def set_lookup_mode(self, mode):
+        if mode not in LOOKUP_MODES:
+            raise ValueError("lookup mode must be one of %s" % ", ".join(LOOKUP_MODES))
+        with self._lock:
+            self._lookup_mode = mode
+        return mode
+
+    def outage(self, mode, seconds):
+        """Be down for `seconds`: "refuse" connections, or "hang" (accept, never answer)."""
+        if mode not in OUTAGE_MODES:
+            raise ValueError("outage mode must be one of %s" % ", ".join(OUTAGE_MODES))
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 3600:
+            raise ValueError("seconds must be a number from 0 (exclusive) to 3600")
+        until = time.time() + seconds
+        if mode == "hang":
+            with self._lock:
+                self._hang_until = until
+            return {"mode": mode, "until": until}
+        # refuse: close the listener after this control request is answered, reopen it later
+        threading.Thread(target=self._refuse_for, args=(seconds,), name="standin-outage", daemon=True).start()
+        return {"mode": mode, "until": until}
+
+    def _refuse_for(self, seconds):
+        time.sleep(0.05)  # let the control answer go out
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        server.shutdown()
+        with self._lock:
+            sockets = list(self._connections.values())
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        server.server_close()
+        if thread is not None:
+            thread.join(5)
+        self._server = None
+        if self._stop_event.wait(seconds):
+            return
+        self.requested_port = self.port
+        for _ in range(100):
+            try:
+                self.start()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self._log("could not listen on port %d again after the outage" % self.port)
+
+    def _hang_if_down(self):
+        """During a "hang" outage: wait until it ends (or the stand-in stops); True if the request must go unanswered."""
+        with self._lock:
+            until = getattr(self, "_hang_until", 0.0)
+        if time.time() >= until:
+            return False
+        self._stop_event.wait(max(0.0, until - time.time()))
+        return True
+
+    def _lookup_rows(self, params):
+        with self._lock:
+            mode = getattr(self, "_lookup_mode", "normal")
+            records = sorted(copy.deepcopy(list(self._records.values())), key=lambda r: r["number"])
+        if mode == "forbidden":
+            return 403, sn_error("Operation Failed", "ACL restricts the record retrieval")
+        query = (params.get("sysparm_query") or [""])[0]
+        try:
+            limit = int((params.get("sysparm_limit") or ["10000"])[0])
+        except ValueError:
+            limit = 10000
+        fields = [f for f in (params.get("sysparm_fields") or [""])[0].split(",") if f]
+        if mode == "missingField":
+            rows = [{"sys_id": r["sysId"], "number": r["number"]} for r in records]
+        else:
+            wanted = query[len("client_session_id="):] if query.startswith("client_session_id=") else None
+            rows = []
+            for r in records:
+                session = ((r.get("current") or {}).get("interaction") or {}).get("clientSessionId")
+                if wanted is None or session == wanted:
+                    row = {"sys_id": r["sysId"], "number": r["number"], "client_session_id": session or ""}
+                    rows.append(row)
+        if fields:
+            rows = [dict((k, v) for k, v in row.items() if k in fields) for row in rows]
+        return 200, {"result": rows[:max(0, limit)]}
+
+    def _durable_control(self, method, route, data):
+        if method != "POST":
+            return 405, {"error": "%s not supported on /_standin%s" % (method, route)}
+        if not isinstance(data, dict):
+            return 400, {"error": "expected a JSON object"}
+        if route == "/lookup":
+            return 200, {"mode": self.set_lookup_mode(data.get("mode"))}
+        return 200, self.outage(data.get("mode"), data.get("seconds"))
 
     def _seed_record(self, data):
         if not isinstance(data, dict) or not isinstance(data.get("payload"), dict):

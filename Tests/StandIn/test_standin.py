@@ -874,6 +874,91 @@ class TlsTests(unittest.TestCase):
             self.assertEqual(proc.wait(10), 0)
             proc.stdout.close()
 
+class DurableDeliveryTests(StandInCase):
+    """The Table API lookup and the outages that durable delivery is tested against."""
+
+    LOOKUP = "/api/now/table/interaction?sysparm_query=client_session_id=%s&sysparm_fields=sys_id,number,client_session_id&sysparm_limit=2"
+
+    def create_with_session(self, session):
+        body = {"interaction": {"userPhoneNumber": "+14089965744", "clientSessionId": session}}
+        return self.create(body)
+
+    def test_lookup_finds_the_record_by_client_session_id_only(self):
+        first = self.create_with_session("call-1")
+        self.create_with_session("call-2")
+        status, payload = self.call_json("GET", self.LOOKUP % "call-1")
+        self.assertEqual(status, 200)
+        self.assertEqual(payload, {"result": [{"sys_id": first, "number": "IMS0000001", "client_session_id": "call-1"}]})
+        status, payload = self.call_json("GET", self.LOOKUP % "call-3")
+        self.assertEqual((status, payload), (200, {"result": []}))
+        self.assertEqual(self.log()[-1]["operation"], "lookup")
+
+    def test_lookup_sees_a_record_stored_by_an_after_store_drop(self):
+        self.faults({"drop": "after_store"})
+        self.expect_dropped("POST", CREATE, {"interaction": {"userPhoneNumber": "+14089965744", "clientSessionId": "dropped"}})
+        status, payload = self.call_json("GET", self.LOOKUP % "dropped")
+        self.assertEqual(status, 200)
+        self.assertEqual(len(payload["result"]), 1)
+        self.assertEqual(payload["result"][0]["client_session_id"], "dropped")
+
+    def test_missing_field_mode_returns_unrelated_rows_without_the_field(self):
+        self.create_with_session("a")
+        self.create_with_session("b")
+        self.create_with_session("c")
+        self.assertEqual(self.control("POST", "/_standin/lookup", {"mode": "missingField"}), (200, {"mode": "missingField"}))
+        status, payload = self.call_json("GET", self.LOOKUP % "zzz")
+        self.assertEqual(status, 200)
+        self.assertEqual(len(payload["result"]), 2)  # sysparm_limit applies
+        self.assertTrue(all("client_session_id" not in row for row in payload["result"]))
+
+    def test_forbidden_mode_answers_403(self):
+        self.control("POST", "/_standin/lookup", {"mode": "forbidden"})
+        status, payload = self.call_json("GET", self.LOOKUP % "a")
+        self.assertEqual(status, 403)
+        self.assertEqual(payload["status"], "failure")
+
+    def test_lookup_needs_auth_like_the_api(self):
+        self.control("POST", "/_standin/config", {"auth": "bearer", "token": "t"})
+        status, _ = self.call_json("GET", self.LOOKUP % "a")
+        self.assertEqual(status, 401)
+
+    def test_bad_lookup_and_outage_control_requests_are_refused(self):
+        self.assertEqual(self.control("POST", "/_standin/lookup", {"mode": "nope"})[0], 400)
+        self.assertEqual(self.control("POST", "/_standin/outage", {"mode": "refuse", "seconds": -1})[0], 400)
+        self.assertEqual(self.control("POST", "/_standin/outage", {"mode": "sleep", "seconds": 1})[0], 400)
+
+    def test_reset_restores_the_normal_lookup(self):
+        self.control("POST", "/_standin/lookup", {"mode": "forbidden"})
+        self.control("POST", "/_standin/reset")
+        self.assertEqual(self.call_json("GET", self.LOOKUP % "a")[0], 200)
+
+    def test_hang_outage_accepts_and_never_answers_until_it_ends(self):
+        self.assertEqual(self.control("POST", "/_standin/outage", {"mode": "hang", "seconds": 1.0})[0], 200)
+        started = time.time()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        with self.assertRaises(DROPPED):
+            self.call("POST", CREATE, CREATE_BODY, conn=conn)
+        self.assertGreaterEqual(time.time() - started, 0.8)
+        self.assertEqual(self.records(), {})
+        self.assertEqual(self.log()[-1]["outcome"], "dropped_outage")
+        self.create()  # answered again after the outage
+
+    def test_refuse_outage_refuses_connections_then_serves_the_same_records(self):
+        sys_id = self.create()
+        self.assertEqual(self.control("POST", "/_standin/outage", {"mode": "refuse", "seconds": 1.0})[0], 200)
+        time.sleep(0.3)
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+        deadline = time.time() + 5
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+                break
+            except ConnectionRefusedError:
+                self.assertLess(time.time(), deadline, "the stand-in did not come back")
+                time.sleep(0.05)
+        self.assertIn(sys_id, self.records())
+
 
 class HelperTests(unittest.TestCase):
 

@@ -189,6 +189,8 @@ export declare class OpenFrameClient {
   /** Both payload schemas. */
   schema(operation?: undefined, options?: CallOptions): Promise<{ create: JSONSchema; update: JSONSchema }>;
   /** Any JSON-RPC request; resolves to the raw result. */
+  /** Called with (method, params) for notifications other than progress (see durable.onOutcome). */
+  onNotification: ((method: string, params: JSONValue) => void) | null;
   request(method: string, params?: JSONValue, options?: CallOptions & { onProgress?: (progress: Progress) => void | Promise<void> }): Promise<JSONValue>;
   /** shutdown, exit, and the process reaped (killed if it overstays). Idempotent. */
   close(options?: { timeout?: number }): Promise<void>;
@@ -213,6 +215,8 @@ export declare const ErrorCodes: Readonly<{
   InternalError: -32603;
   InstanceError: -33001;
   InstanceUnreachable: -33002;
+  OutboxUnavailable: -33010;
+  DeliveryParked: -33011;
   RequestCancelled: -32800;
 }>;
 
@@ -256,3 +260,15 @@ export declare class ServerExited extends OpenFrameError {
 export declare class ClientClosed extends OpenFrameError {}
 /** No openframe-rpc executable found. */
 export declare class BinaryNotFound extends OpenFrameError {}
+
+/** Durable delivery (protocol.md, "Durable delivery"); results are the server's objects as they are. */
+export declare namespace durable {
+  const DELIVERED: 'openframe/delivered';
+  const DELIVERY_FAILED: 'openframe/deliveryFailed';
+  const OUTBOX_PAUSED: 'openframe/outboxPaused';
+  type DurableOptions = CallOptions & { waitMs?: number; apiVersion?: string };
+  function create(client: OpenFrameClient, payload: JSONValue, options?: DurableOptions): Promise<JSONValue>;
+  function update(client: OpenFrameClient, payload: JSONValue, options: DurableOptions & ({ outboxId: string } | { sysId: string })): Promise<JSONValue>;
+  function outbox(client: OpenFrameClient, state?: 'queued' | 'delivered' | 'parked' | 'failed', options?: CallOptions & { includePayload?: boolean }): Promise<JSONValue>;
+  function onOutcome(client: OpenFrameClient, callback: (method: string, params: JSONValue) => void): void;
+}

@@ -2,6 +2,7 @@
 // interactions through an openframe-rpc child process. No dependencies.
 export { OpenFrameClient, VERSION } from './src/client.js';
 export { findBinary } from './src/binary.js';
+export * as durable from './src/durable.js';
 export {
   ErrorCodes,
   OpenFrameError,

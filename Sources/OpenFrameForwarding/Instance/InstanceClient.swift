@@ -44,13 +44,13 @@ public final class InstanceClient: InteractionTarget {
     public var kind: TargetKind { .instance }
     public var displayName: String { configuration.baseURL.absoluteString }
 
-    private let endpoint: InstanceEndpoint
-    private let transport: any HTTPTransport
-    private let limiter: ForwardLimiter
-    private let tokens: OAuthTokenProvider?
-    private let scrubber: SecretScrubber
-    private let log: LogSink?
-    private let host: String
+    let endpoint: InstanceEndpoint
+    let transport: any HTTPTransport
+    let limiter: ForwardLimiter
+    let tokens: OAuthTokenProvider?
+    let scrubber: SecretScrubber
+    let log: LogSink?
+    let host: String
 
     /// `log` receives one line per HTTP exchange and per token fetch (method, URL without
     /// credentials, status or failure, duration); never headers or bodies.

@@ -15,7 +15,17 @@ enum SandboxClock {
     static func now() -> String {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
-        var seconds = time.tv_sec
+        return format(seconds: time.tv_sec, nanoseconds: Int(time.tv_nsec))
+    }
+
+    /// The same form for a moment given in seconds since 1970 (the outbox compares them as strings).
+    static func string(epoch: Double) -> String {
+        let whole = epoch.rounded(.down)
+        return format(seconds: Int(whole), nanoseconds: Int((epoch - whole) * 1e9))
+    }
+
+    private static func format(seconds wholeSeconds: Int, nanoseconds: Int) -> String {
+        var seconds = wholeSeconds
         var parts = tm()
         gmtime_r(&seconds, &parts)
         var text = ""
@@ -27,7 +37,7 @@ enum SandboxClock {
         append(Int(parts.tm_hour), width: 2); text += ":"
         append(Int(parts.tm_min), width: 2); text += ":"
         append(Int(parts.tm_sec), width: 2); text += "."
-        append(Int(time.tv_nsec) / 1_000_000, width: 3); text += "Z"
+        append(nanoseconds / 1_000_000, width: 3); text += "Z"
         return text
     }
 }

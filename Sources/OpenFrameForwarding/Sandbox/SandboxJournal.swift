@@ -20,17 +20,22 @@ import JSON
 /// artefact, and opening refuses the file. The file is locked (`flock`) while open, so two servers
 /// cannot interleave their sequences in one file.
 ///
-/// Not thread-safe: the sandbox serializes every call under its lock.
+/// The outbox (`Outbox/OutboxStore`) keeps its file with the same discipline; `label` names the file
+/// in warnings ("sandbox file", "outbox file"), and `rewrite` replaces the whole content atomically for compaction.
+///
+/// Not thread-safe: the owner serializes every call under its lock.
 final class SandboxJournal {
     let path: String
-    private let fd: Int32
+    let label: String
+    private var fd: Int32
     /// Bytes of whole accepted lines; a failed append truncates back to it.
     private var length: Int
     /// Set when a failed append could not be undone; later appends refuse rather than write after a partial line.
     private var damage: String?
 
-    private init(path: String, fd: Int32, length: Int) {
+    private init(path: String, label: String, fd: Int32, length: Int) {
         self.path = path
+        self.label = label
         self.fd = fd
         self.length = length
     }
@@ -41,7 +46,7 @@ final class SandboxJournal {
     /// line to `replay` in order, and trims an unfinished last line. `replay` throws why a line is not a
     /// valid write; that becomes `.corrupt` with the line number.
     static func open(
-        _ url: URL, replay: (JSONNode) throws(SandboxJournalEntry.Malformed) -> Void
+        _ url: URL, label: String = "sandbox file", replay: (JSONNode) throws(SandboxJournalEntry.Malformed) -> Void
     ) throws(SandboxFileError) -> (journal: SandboxJournal, warnings: [String]) {
         let path = url.path
         let (fd, created) = try openOrCreate(path)
@@ -53,7 +58,7 @@ final class SandboxJournal {
             close(fd)
             throw error
         }
-        let journal = SandboxJournal(path: path, fd: fd, length: 0)
+        let journal = SandboxJournal(path: path, label: label, fd: fd, length: 0)
         if created { syncDirectory(of: path) }
 
         var warnings: [String] = []
@@ -63,7 +68,7 @@ final class SandboxJournal {
         while lineStart < bytes.count {
             lineNumber += 1
             guard let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else {
-                warnings.append(tornWarning(path, lineNumber, bytes.count - lineStart, "it has no line end"))
+                warnings.append(tornWarning(label, path, lineNumber, bytes.count - lineStart, "it has no line end"))
                 break
             }
             let document: JSONDocument
@@ -72,7 +77,7 @@ final class SandboxJournal {
             } catch {
                 let reason = "not JSON: \(error.reason) at byte \(error.offset + 1) of the line"
                 if newline + 1 == bytes.count {
-                    warnings.append(tornWarning(path, lineNumber, newline + 1 - lineStart, reason))
+                    warnings.append(tornWarning(label, path, lineNumber, newline + 1 - lineStart, reason))
                     break
                 }
                 throw .corrupt(path: path, line: lineNumber, reason: reason)
@@ -122,8 +127,44 @@ final class SandboxJournal {
         throw .io(path: path, reason: "\(failure); nothing was stored")
     }
 
-    private static func tornWarning(_ path: String, _ line: Int, _ size: Int, _ why: String) -> String {
-        "sandbox file \(path): ignored line \(line) (\(size) bytes), an unfinished write from a crash or kill (\(why)); "
+    /// Replaces the file's content with `lines` (each ending in a newline): written to a temporary file
+    /// beside it, fsynced, locked, renamed over the file, then the directory fsynced. A crash at any
+    /// point leaves either the old file or the new one, never a mix. On failure the old file stays in use.
+    func rewrite(_ lines: [[UInt8]]) throws(SandboxFileError) {
+        let temporary = path + ".compacting"
+        unlink(temporary)
+        let newFD = posixOpen(temporary, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard newFD >= 0 else { throw .io(path: path, reason: "cannot create \(temporary) for compaction: \(Self.errnoText())") }
+        var bytes: [UInt8] = []
+        for line in lines { bytes += line }
+        var written = 0
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(newFD, raw.baseAddress! + written, raw.count - written)
+                if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else {
+                    failure = "write failed: \(n < 0 ? Self.errnoText() : "no progress")"
+                    return
+                }
+            }
+        }
+        if failure == nil, fsync(newFD) != 0 { failure = "fsync failed: \(Self.errnoText())" }
+        if failure == nil, flock(newFD, LOCK_EX | LOCK_NB) != 0 { failure = "cannot lock it: \(Self.errnoText())" }
+        if failure == nil, rename(temporary, path) != 0 { failure = "rename failed: \(Self.errnoText())" }
+        guard failure == nil else {
+            close(newFD)
+            unlink(temporary)
+            throw .io(path: path, reason: "compaction failed (\(failure!)); the file was left as it was")
+        }
+        Self.syncDirectory(of: path)
+        close(fd)
+        fd = newFD
+        length = bytes.count
+        damage = nil
+    }
+
+    private static func tornWarning(_ label: String, _ path: String, _ line: Int, _ size: Int, _ why: String) -> String {
+        "\(label) \(path): ignored line \(line) (\(size) bytes), an unfinished write from a crash or kill (\(why)); "
             + "that write was never answered, and the line was removed so the file stays valid"
     }
 

@@ -29,6 +29,9 @@ enum ServeCommand {
         OptionSpec(name: "max-concurrent-forwards", value: "N", help: "creates/updates in flight at once; the rest queue in arrival order (default 16)"),
         OptionSpec(name: "max-attempts", value: "N", help: "attempts per forward when a retry is safe (refused connection, 429, 503; default 3)"),
         OptionSpec(name: "sandbox", value: "FILE", help: "keep the embedded sandbox's records in this JSON Lines file (default: in memory)"),
+        OptionSpec(name: "outbox", value: "FILE", help: "durable delivery: keep requests sent with \"delivery\": \"durable\" in this JSON Lines file until delivered"),
+        OptionSpec(name: "outbox-max-age", value: "SECONDS", help: "park an outbox item that could not be sent for this long (default 86400)"),
+        OptionSpec(name: "outbox-retry-cap", value: "SECONDS", help: "longest wait between two delivery attempts of an outbox item (default 30)"),
         OptionSpec(name: "help", value: nil, help: "show this help"),
     ]
 
@@ -41,6 +44,8 @@ enum ServeCommand {
                                                validate payload files (see 'openframe-rpc validate --help')
           openframe-rpc schema [--operation create|update] [--write DIR]
                                                print (or write) the payloads' JSON Schemas
+          openframe-rpc outbox FILE [retry ID | discard ID]
+                                               list a durable-delivery outbox, or re-queue/drop an item
           openframe-rpc --version | --help
 
         Server options:
@@ -89,6 +94,17 @@ enum ServeCommand {
         settings.allowInsecureHTTP = options.has("allow-insecure-http")
         settings.sandboxFile = options.value("sandbox")
         settings.caFile = options.value("ca-file")
+        settings.outboxFile = options.value("outbox")
+        for (name, apply) in [
+            ("outbox-max-age", { (value: Double) in settings.outboxMaxAge = value }),
+            ("outbox-retry-cap", { (value: Double) in settings.outboxRetryCap = value }),
+        ] as [(String, (Double) -> Void)] {
+            guard let text = options.value(name) else { continue }
+            guard let value = Double(text), value > 0, value.isFinite else {
+                return Terminal.usageError("--\(name) must be a positive number of seconds; got '\(text)'")
+            }
+            apply(value)
+        }
         if let text = options.value("wire-format") {
             guard let format = WireFormat(rawValue: text) else {
                 return Terminal.usageError("--wire-format must be json or xml; got '\(text)'")
@@ -137,11 +153,13 @@ enum ServeCommand {
         serverBox.server = server
         HangUpWatcher.watch(protocolFD) { hostGone("stdout was closed") }
         service.install(on: server)
+        // With the framing fixed, notifications about items an earlier server left queued can go out at once.
+        if mode != .auto { service.startOutbox() }
         server.exitHandler = { code in
             channel.flush()
             terminate(code)
         }
-        Log.shared.info("\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio; target: \(service.target.kind.rawValue), \(service.target.displayName)")
+        Log.shared.info("\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio; target: \(service.target.kind.rawValue), \(service.target.displayName)\(service.outboxPath.map { "; outbox: \($0)" } ?? "")")
         let transport = StdioTransport(output: channel, mode: mode, maxMessageBytes: maxMessageBytes)
         transport.start(
             onEvent: { event in

@@ -69,7 +69,7 @@ export function closestName(name, valid) {
 }
 
 /** A misspelt option would otherwise be ignored without a word (`log_level`, `on_progress`). */
-function checkOptions(where, options, valid) {
+export function checkOptions(where, options, valid) {
   if (options === undefined || options === null) return;
   if (typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
   for (const name of Object.keys(options)) {
@@ -116,6 +116,8 @@ function forwardStderr(sink, line) {
  * Calls may overlap freely: answers are routed to their callers by id, progress by token.
  */
 export class OpenFrameClient {
+  /** Called with (method, params) for notifications other than progress; see durable.js. */
+  onNotification = null;
   #child;
   #binary;
   #instance;
@@ -420,6 +422,13 @@ export class OpenFrameClient {
         this.#write(`${JSON.stringify(answer)}\n`, answer);
       } else if (message.method === '$/progress') {
         this.#progress(message.params);
+      } else if (typeof this.onNotification === 'function') {
+        // durable.js onOutcome installs this (openframe/delivered, deliveryFailed, outboxPaused).
+        try {
+          this.onNotification(message.method, message.params);
+        } catch (error) {
+          this.#logger.warn(`notification handler for ${message.method} threw: ${error}`);
+        }
       } else {
         this.#logger.debug(`notification ${message.method} from openframe-rpc ignored`);
       }

@@ -15,6 +15,8 @@ export const ErrorCodes = Object.freeze({
   InternalError: -32603,
   InstanceError: -33001,
   InstanceUnreachable: -33002,
+  OutboxUnavailable: -33010,
+  DeliveryParked: -33011,
   RequestCancelled: -32800,
 });
 

@@ -288,7 +288,15 @@ class Connection:
             elif method == "$/progress":
                 self._progress(message.get("params"))
             else:
-                logger.debug("notification %s from openframe-rpc ignored", method)
+                # durable.on_outcome installs this (openframe/delivered, deliveryFailed, outboxPaused).
+                handler = getattr(self, "on_notification", None)
+                if handler is not None:
+                    try:
+                        handler(method, message.get("params"))
+                    except Exception:  # a host callback's bug must not stop the reader
+                        logger.exception("notification handler for %s raised", method)
+                else:
+                    logger.debug("notification %s from openframe-rpc ignored", method)
             return
         if "result" not in message and "error" not in message:
             logger.warning("openframe-rpc sent a message that is neither a response nor a notification; dropped")
