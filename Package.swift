@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, lowest first; a target only ever depends on targets above it in this list.
-//   Locking             pthread mutex and condition (so no module needs Foundation's NSLock)
+//   Locking             pthread mutex, condition and thread (so no module needs Foundation's NSLock or Thread)
 //   JSON                bytes <-> values with source spans (no Foundation)
 //   JSONRPC             framing, stdio transport, JSON-RPC 2.0 dispatch, LSP-style lifecycle
 //   OpenFrame           the openframe domain: payload model, schema, validation core
@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "OpenFrameTests", dependencies: ["JSON", "OpenFrame"]),
         // Test helpers shared by test targets: the instance stand-in's harness.
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
-        .testTarget(name: "OpenFrameForwardingTests", dependencies: ["JSON", "OpenFrame", "OpenFrameForwarding", "TestSupport"]),
+        .testTarget(name: "OpenFrameForwardingTests", dependencies: ["JSON", "OpenFrame", "OpenFrameForwarding", "Locking", "TestSupport"]),
         .testTarget(name: "OpenFrameServerTests", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "TestSupport"]),
     ]

@@ -1,5 +1,15 @@
-import CCurl
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import CCurl
 import Synchronization
 
 /// One request/answer on a libcurl easy handle: the body handed out through the read callback,
@@ -106,7 +116,7 @@ final class CurlExchange: @unchecked Sendable {
 
     /// libcurl's message without a URL (the instance URL is known to the caller) and short.
     private static func clean(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhiteSpace()
         if trimmed.isEmpty || trimmed.contains("://") { return nil }
         return String(trimmed.prefix(200))
     }
@@ -163,8 +173,8 @@ final class CurlExchange: @unchecked Sendable {
             return
         }
         guard let colon = text.firstIndex(of: ":") else { return }
-        let name = text[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        let name = text[..<colon].trimmingWhiteSpace(newlines: false).lowercased()
+        let value = text[text.index(after: colon)...].trimmingWhiteSpace(newlines: false)
         guard !name.isEmpty else { return }
         headers[name] = headers[name].map { "\($0), \(value)" } ?? value
     }
