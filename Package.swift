@@ -28,7 +28,18 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "OpenFrameForwarding", dependencies: ["JSON", "OpenFrame", "Locking", "CCurl"]),
         .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "Locking"]),
-        .executableTarget(name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"]),
+        // The Swift runtime and FoundationEssentials linked statically on Linux (what
+        // `--static-swift-stdlib` does, without the flag): ~1.5 ms from spawn to `initialize`
+        // answered and ~10 MB resident, against ~2x both with the shared runtime. libc, libm,
+        // libstdc++ and libgcc_s stay shared, so `dlopen` of libcurl keeps working. This links only
+        // because no module imports Foundation (Foundation's static archives need ICU and more).
+        .executableTarget(
+            name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"],
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux])),
+                .linkedLibrary("_FoundationCollections", .when(platforms: [.linux])),
+                .linkedLibrary("_FoundationCShims", .when(platforms: [.linux])),
+            ]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], exclude: ["Fixtures"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Locking"]),
         .testTarget(name: "OpenFrameTests", dependencies: ["JSON", "OpenFrame"]),
