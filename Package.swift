@@ -29,10 +29,10 @@ let package = Package(
         .target(name: "OpenFrameForwarding", dependencies: ["JSON", "OpenFrame", "Locking", "CCurl"]),
         .target(name: "OpenFrameServer", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "Locking"]),
         // The Swift runtime and FoundationEssentials linked statically on Linux (what
-        // `--static-swift-stdlib` does, without the flag): ~1.5 ms from spawn to `initialize`
-        // answered and ~10 MB resident, against ~2x both with the shared runtime. libc, libm,
-        // libstdc++ and libgcc_s stay shared, so `dlopen` of libcurl keeps working. This links only
-        // because no module imports Foundation (Foundation's static archives need ICU and more).
+        // `--static-swift-stdlib` does, without the flag), so the README's `swift build -c release`
+        // gives the fast binary: no Swift shared library to load and relocate at start
+        // (bench/README.md, "Start-up and memory"). libc, libm, libstdc++ and libgcc_s stay shared,
+        // so `dlopen` of libcurl keeps working. This links only while no module imports Foundation.
         .executableTarget(
             name: "openframe-rpc", dependencies: ["JSON", "JSONRPC", "OpenFrame", "OpenFrameForwarding", "OpenFrameServer"],
             linkerSettings: [
