@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import Locking
 import JSON
 import JSONRPC
 import OpenFrameForwarding
@@ -8,7 +19,7 @@ import OpenFrameForwarding
 /// Queued items left by an earlier server are resumed once the host has spoken (`startOnce`): with auto framing,
 /// output before the first input would go out LSP-framed, and a notification in the wrong framing is lost on the host.
 final class OutboxBox: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var _delivery: OutboxDelivery?
     private var started = false
 

@@ -38,19 +38,37 @@ struct IdleFootprintTests {
         #expect(!libraries.contains { $0.contains("libxml2") || $0.contains("foundationxml") }, "\(libraries)")
     }
 
-    /// libcurl may be loaded by the forwarding transport on the first forward, never at start.
-    /// While the URLSession transport (FoundationNetworking) is in the tree this is a known issue;
-    /// once it is gone (issue 10's libcurl transport) the expectation holds strictly.
+    /// libcurl is loaded by the forwarding transport (dlopen) on the first forward, never at start.
     @Test("no networking library (libcurl, FoundationNetworking) is mapped by an idle server",
           .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/maps")))
     func noNetworkingLibrary() async throws {
         let libraries = try await mappedLibraries()
-        let urlSessionTransport = ServerProcess.repositoryRoot
-            .appendingPathComponent("Sources/OpenFrameForwarding/Instance/URLSessionTransport.swift").path
-        try await withKnownIssue("the URLSession transport still links FoundationNetworking and libcurl") {
-            #expect(!libraries.contains { $0.contains("libcurl") || $0.contains("foundationnetworking") }, "\(libraries)")
-        } when: {
-            FileManager.default.fileExists(atPath: urlSessionTransport)
+        #expect(libraries.contains { $0.hasPrefix("libc.so") || $0.hasPrefix("libc-") }, "maps were read: \(libraries)")
+        #expect(!libraries.contains { $0.contains("libcurl") || $0.contains("foundationnetworking") }, "\(libraries)")
+    }
+
+    /// Every module imports FoundationEssentials, not Foundation: full Foundation (CoreFoundation,
+    /// internationalization, ICU's data) costs ~5 MB resident and start-up time for nothing.
+    /// Linked shared, it would show in the maps; linked statically (the default on Linux), its
+    /// symbols (mangled `$s10Foundation…`) would be in the binary's symbol table.
+    @Test("full Foundation (libFoundation, FoundationInternationalization, ICU) is neither mapped by an idle server nor linked in",
+          .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/maps")))
+    func noFullFoundation() async throws {
+        let libraries = try await mappedLibraries()
+        #expect(libraries.contains { $0.hasPrefix("libc.so") || $0.hasPrefix("libc-") }, "maps were read: \(libraries)")
+        #expect(!libraries.contains { $0.hasPrefix("libfoundation.so") || $0.contains("foundationinternationalization") || $0.contains("icu") }, "\(libraries)")
+
+        let binary = Array(try Data(contentsOf: ServerProcess.binary))
+        func holds(_ text: String) -> Bool {
+            let needle = Array(text.utf8)
+            var from = binary.startIndex
+            while let start = binary[from...].firstIndex(of: needle[0]) {
+                if binary[start...].starts(with: needle) { return true }
+                from = start + 1
+            }
+            return false
         }
+        try #require(holds("$s4JSON"), "the binary has a symbol table (not stripped), so a missing name means something")
+        #expect(!holds("$s10Foundation"), "a module of full Foundation is linked into \(ServerProcess.binary.path)")
     }
 }

@@ -192,6 +192,20 @@ struct ValidateFormatTests {
         #expect(location == ["uri": .string("file://" + directory.standardizedFileURL.path + "/my%20file.json")])
     }
 
+    /// The escapes work on bytes or scalars, never on characters: "\r\n" is one Character in
+    /// Swift but two escapes for GitHub, and "é" is two bytes, each %XX in a URI.
+    @Test func escapesTakeLineBreakPairsAndMultiByteNamesApart() async throws {
+        let directory = try tree(["a\r\nb.json": Self.wrongType, "é x.json": Self.wrongType])
+        let github = try await CommandRun.run(["validate", "--format", "github", "a\r\nb.json"], currentDirectory: directory)
+        #expect(github.stdout.hasPrefix("::error file=a%0D%0Ab.json,line=1,"), "\(github.stdout)")
+        let sarif = try json(try await CommandRun.run(["validate", "--format", "sarif", "é x.json"], currentDirectory: directory).stdout)
+        let location = sarif["runs"]?[0]?["results"]?[0]?["locations"]?[0]?["physicalLocation"]?["artifactLocation"]
+        #expect(location == ["uri": "%C3%A9%20x.json", "uriBaseId": "%SRCROOT%"])
+        // --ignore takes spaces and tabs around the codes.
+        let ignored = try await CommandRun.run(["validate", "--ignore", " unknown-member ,\twrong-type\t", "é x.json"], currentDirectory: directory)
+        #expect(ignored.status == 0, "\(ignored.stdout)\(ignored.stderr)")
+    }
+
     @Test func jsonCarriesOneBasedByteColumnsBesideTheUTF16Range() async throws {
         let input = #"{"interaction": {"inboundId": "é", "userPhoneNumber": 5}}"#
         let result = try await CommandResult.run(["validate", "--format", "json", "-"], input: Array(input.utf8))

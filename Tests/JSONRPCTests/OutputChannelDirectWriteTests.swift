@@ -2,6 +2,7 @@ import Dispatch
 import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
 import Testing
 @testable import JSONRPC
+import Locking
 
 /// With nothing queued, nothing being written and no hold on, `send` writes on the calling
 /// thread (no writer wake-up); under a hold it batches until `release()`, which writes the batch

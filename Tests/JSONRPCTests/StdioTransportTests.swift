@@ -2,6 +2,7 @@ import Dispatch
 import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
 import Testing
 @testable import JSONRPC
+import Locking
 
 @Suite struct StdioTransportTests {
     @Test(arguments: [Framing.lsp, .ndjson])

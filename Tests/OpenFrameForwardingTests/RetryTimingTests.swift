@@ -66,4 +66,16 @@ struct RetryTimingTests {
         }
         #expect(Backoff.delay(retry: 3, base: 0, cap: 30) == 0)
     }
+
+    @Test("the log's retry delay has two decimals, rounded, as %.2f gave")
+    func delayInTheLog() {
+        #expect(InstanceClient.format(0) == "0.00")
+        #expect(InstanceClient.format(0.25) == "0.25")
+        #expect(InstanceClient.format(0.1) == "0.10")
+        #expect(InstanceClient.format(0.004) == "0.00")
+        #expect(InstanceClient.format(0.996) == "1.00")
+        #expect(InstanceClient.format(2) == "2.00")
+        #expect(InstanceClient.format(30.051) == "30.05")
+        #expect(InstanceClient.format(-1.5) == "-1.50")
+    }
 }

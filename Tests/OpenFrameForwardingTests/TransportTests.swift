@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import JSON
+import Locking
 import TestSupport
 @testable import OpenFrameForwarding
 
@@ -330,7 +331,7 @@ struct TransportTests {
     @Test("the transport's thread ends with it")
     func threadEnds() async throws {
         let standIn = try await StandIn()
-        var threads: [Thread] = []
+        var threads: [DedicatedThread] = []
         do {
             let transports = (0..<4).map { _ in Self.transport() }
             for transport in transports {

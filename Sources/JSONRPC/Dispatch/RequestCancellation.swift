@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import Locking
 import JSON
 
 /// One request's cancellation, shared by its handler and the dispatcher.
@@ -9,7 +20,7 @@ import JSON
 /// still goes before it, and the answer can say what the work had done (whether a create reached
 /// the instance). Long synchronous work polls `isCancelled` and stops.
 public final class RequestCancellation: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var cancelled = false
     private var actions: [@Sendable () -> Void] = []
     private var data: JSONValue?

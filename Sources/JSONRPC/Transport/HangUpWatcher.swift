@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Locking
 
 /// Notices the host closing its end of our output without our having to write to it.
 ///

@@ -58,17 +58,4 @@ enum Platform {
         dlsym(nil, name)  // RTLD_DEFAULT
         #endif
     }
-
-    /// pthread_t: an integer on Linux, a pointer (optional until the thread exists) on Darwin.
-    #if canImport(Darwin)
-    typealias ThreadHandle = pthread_t?
-    static var newThreadHandle: ThreadHandle { nil }
-    #else
-    typealias ThreadHandle = pthread_t
-    static var newThreadHandle: ThreadHandle { pthread_t() }
-    #endif
-
-    /// A thread start routine's argument: optional on Linux, not on Darwin.
-    static func threadArgument(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer { argument! }
-    static func threadArgument(_ argument: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer { argument }
 }

@@ -1,5 +1,15 @@
-import CCurl
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import CCurl
 import Synchronization
 
 /// One request/answer on a libcurl easy handle: the body handed out through the read callback,
@@ -106,7 +116,7 @@ final class CurlExchange: @unchecked Sendable {
 
     /// libcurl's message without a URL (the instance URL is known to the caller) and short.
     private static func clean(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhiteSpace()
         if trimmed.isEmpty || trimmed.contains("://") { return nil }
         return String(trimmed.prefix(200))
     }
@@ -150,23 +160,29 @@ final class CurlExchange: @unchecked Sendable {
         return Int32(CCURL_PREREQFUNC_OK)
     }
 
+    /// One header line, parsed on its bytes (this runs for every header of every answer).
     fileprivate func header(_ line: UnsafeRawBufferPointer) {
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         var bytes = line[...]
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes = bytes.dropLast() }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if text.hasPrefix("HTTP/") {
+        while let last = bytes.last, blank(last) { bytes = bytes.dropLast() }
+        if bytes.starts(with: "HTTP/".utf8) {
             // A new status line (after a 1xx, or the first): headers start over.
-            let parts = text.split(separator: " ", maxSplits: 2)
-            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            let code = bytes.drop { $0 != 0x20 }.drop { $0 == 0x20 }.prefix { $0 != 0x20 }
+            status = Int(String(decoding: code, as: UTF8.self)) ?? 0
             headers = [:]
             reportSent()
             return
         }
-        guard let colon = text.firstIndex(of: ":") else { return }
-        let name = text[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return }
+        var name = bytes[..<colon]
+        while let first = name.first, blank(first) { name = name.dropFirst() }
+        while let last = name.last, blank(last) { name = name.dropLast() }
         guard !name.isEmpty else { return }
-        headers[name] = headers[name].map { "\($0), \(value)" } ?? value
+        var value = bytes[(colon + 1)...]
+        while let first = value.first, blank(first) { value = value.dropFirst() }
+        let key = String(decoding: name.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        let text = String(decoding: value, as: UTF8.self)
+        headers[key] = headers[key].map { "\($0), \(text)" } ?? text
     }
 
     fileprivate func write(_ data: UnsafeRawBufferPointer) -> Int {

@@ -1,5 +1,16 @@
-import CCurl
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import CCurl
+import Locking
 import Synchronization
 
 /// One libcurl multi handle and the one thread that drives it.
@@ -38,15 +49,11 @@ final class CurlMultiDriver: @unchecked Sendable {
         ccurl_multi_set_long(multi, Int32(CCURLMOPT_MAX_HOST_CONNECTIONS), limit)
         ccurl_multi_set_long(multi, Int32(CCURLMOPT_MAX_TOTAL_CONNECTIONS), limit)
         ccurl_multi_set_long(multi, Int32(CCURLMOPT_MAXCONNECTS), limit)
-        let thread = Thread { [self] in run() }
-        thread.name = "openframe-rpc.curl"
-        thread.stackSize = 512 * 1024
-        self.thread = thread
-        thread.start()
+        thread = DedicatedThread(name: "openframe-rpc.curl", stackSize: 512 * 1024) { [self] in run() }
     }
 
     /// The multi thread (tests check that it ends with its transport).
-    private(set) var thread: Thread!
+    private(set) var thread: DedicatedThread!
 
     func start(_ exchange: CurlExchange) {
         inbox.withLock { $0.toStart.append(exchange) }

@@ -1,5 +1,16 @@
-import CCurl
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import CCurl
+import Locking
 import Synchronization
 
 /// `HTTPTransport` on libcurl's own API, loaded on the first send (see `CurlMultiDriver`).
@@ -59,7 +70,7 @@ final class CurlTransport: HTTPTransport {
     }
 
     /// The multi thread, once started (tests).
-    var driverThread: Thread? { driver.withLock { $0?.thread } }
+    var driverThread: DedicatedThread? { driver.withLock { $0?.thread } }
 
     private func startedDriver() throws(TransportFailure) -> CurlMultiDriver {
         if let reason = CurlLibrary.loadError() { throw .libraryUnavailable(reason) }

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 
 /// One HTTP request as the instance client builds it. Header values may hold credentials:
 /// this type is never printed or logged (its description says so and shows no header value).

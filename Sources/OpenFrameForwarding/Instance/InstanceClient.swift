@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 
 /// Creates and updates voice interaction records through an instance's openframe REST API.
@@ -281,7 +291,11 @@ public final class InstanceClient: InteractionTarget {
         return "\(Int(ms.rounded())) ms"
     }
 
-    private static func format(_ seconds: Double) -> String {
-        String(format: "%.2f", seconds)
+    /// Two decimals ("0.25"), as `%.2f` gave, without Foundation's `String(format:)`.
+    static func format(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "\(seconds)" }
+        let hundredths = Int((abs(seconds) * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(seconds < 0 && hundredths > 0 ? "-" : "")\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }

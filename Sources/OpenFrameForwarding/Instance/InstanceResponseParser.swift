@@ -127,12 +127,13 @@ public enum InstanceResponseParser {
     }
 
     static func classify(contentType: String?, body: [UInt8]) -> Content {
-        let type = contentType?.lowercased() ?? ""
+        // Byte search (TextEditing): the standard library's generic `contains` costs ~4 % of a create.
+        let type = contentType ?? ""
         let first = body.first { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF) }
-        if type.contains("json") || first == UInt8(ascii: "{") {
+        if type.firstRange(of: "json", asciiCaseInsensitive: true) != nil || first == UInt8(ascii: "{") {
             if let content = classifyJSON(body) { return content }
         }
-        if type.contains("xml") || first == UInt8(ascii: "<") {
+        if type.firstRange(of: "xml", asciiCaseInsensitive: true) != nil || first == UInt8(ascii: "<") {
             if let content = classifyXML(body) { return content }
         }
         return .other

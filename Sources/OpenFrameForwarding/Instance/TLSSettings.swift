@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 
 /// Certificates for TLS towards the instance. Certificate verification is always on: these only

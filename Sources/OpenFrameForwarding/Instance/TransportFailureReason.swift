@@ -1,5 +1,15 @@
-import CCurl
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import CCurl
 /// What a forward was doing, for saying what a failure means for the record.
 enum ForwardOperation: Sendable {
     case create

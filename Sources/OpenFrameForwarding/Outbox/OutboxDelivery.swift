@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import Locking
 import JSON
 
 /// Delivers the outbox's items to the target, in the background, with retries that cannot duplicate
@@ -43,7 +54,7 @@ public final class OutboxDelivery: @unchecked Sendable {
     public let settings: Settings
     private let target: @Sendable () -> any InteractionTarget
     private let log: @Sendable (String) -> Void
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var running: Set<String> = []
     private var waiters: [String: [Int: CheckedContinuation<OutboxItem?, Never>]] = [:]
     private var nextWaiter = 0

@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
+import Locking
 import JSON
 
 /// The outbox file and the items it holds. Every change is one line appended and fsynced (the sandbox
@@ -16,7 +27,7 @@ public final class OutboxStore: @unchecked Sendable {
     /// What opening skipped (an unfinished last line), for stderr.
     public let warnings: [String]
 
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private let journal: SandboxJournal
     private var items: [String: OutboxItem]
     private var nextSeq: Int

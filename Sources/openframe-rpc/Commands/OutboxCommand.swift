@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import OpenFrameForwarding
 
@@ -111,7 +121,7 @@ enum OutboxCommand {
             return
         }
         for item in items {
-            var line = "\(item.id)  \(item.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(item.operation.rawValue)"
+            var line = "\(item.id)  \(item.state.rawValue + String(repeating: " ", count: max(0, 9 - item.state.rawValue.count))) \(item.operation.rawValue)"
             if let sysId = item.sysId { line += "  sysId \(sysId)" }
             if let dependsOn = item.dependsOn { line += "  after \(dependsOn)" }
             if let session = item.clientSessionId { line += "  clientSessionId \(session)" }

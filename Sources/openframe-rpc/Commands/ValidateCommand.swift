@@ -110,7 +110,7 @@ enum ValidateCommand {
         }
         var policy = DiagnosticPolicy(warningsAsErrors: options.has("warnings-as-errors"))
         for list in options.allValues("ignore") {
-            for name in list.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            for name in list.split(separator: ",", omittingEmptySubsequences: false).map(Self.trimmingBlanks) {
                 guard let code = DiagnosticCode(rawValue: name) else {
                     let valid = DiagnosticCode.allCases.map(\.rawValue)
                     let closest = OptionParser.closest(to: name, among: valid).map { "; did you mean '\($0)'?" } ?? ""
@@ -172,6 +172,15 @@ enum ValidateCommand {
             if count < 0 && errno == EINTR { continue }
             return bytes
         }
+    }
+
+    /// Without leading and trailing spaces and tabs (what `trimmingCharacters(in: .whitespaces)`
+    /// did, in the standard library only).
+    static func trimmingBlanks(_ text: Substring) -> String {
+        let blank = { (character: Character) in character.isWhitespace && !character.isNewline }
+        var rest = text.drop(while: blank)
+        while let last = rest.last, blank(last) { rest = rest.dropLast() }
+        return String(rest)
     }
 }
 

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import OpenFrame
 
@@ -52,11 +62,21 @@ enum GitHubReport {
 
     /// As the runner unescapes them: `%` first, then the line breaks.
     static func escapeData(_ text: String) -> String {
-        text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+        escape(text, ["%": "%25", "\r": "%0D", "\n": "%0A"])
     }
 
     /// Property values also escape the separators `:` and `,`.
     static func escapeProperty(_ text: String) -> String {
-        escapeData(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+        escape(text, ["%": "%25", "\r": "%0D", "\n": "%0A", ":": "%3A", ",": "%2C"])
+    }
+
+    /// Each listed scalar replaced in one pass (scalars, not characters: "\r\n" is two).
+    private static func escape(_ text: String, _ replacements: [Unicode.Scalar: String]) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            if let replacement = replacements[scalar] { out += replacement } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
     }
 }

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 import JSON
 import OpenFrame
 import OpenFrameServer
@@ -58,7 +68,7 @@ struct SARIFReport {
     }
 
     static func rule(_ code: DiagnosticCode) -> JSONValue {
-        let plain = sentence(code.documentation.replacingOccurrences(of: "`", with: ""))
+        let plain = sentence(code.documentation.filter { $0 != "`" })
         let markdown = sentence(code.documentation)
         let helpSuffix = " Codes are listed in protocol.md, section Diagnostic codes; silence one with `openframe-rpc validate --ignore \(code.rawValue)`."
         return [
@@ -66,7 +76,7 @@ struct SARIFReport {
             "name": .string(code.rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()),
             "shortDescription": ["text": .string(code.summary)],
             "fullDescription": ["text": .string(plain), "markdown": .string(markdown)],
-            "help": ["text": .string(plain + helpSuffix.replacingOccurrences(of: "`", with: "")), "markdown": .string(markdown + helpSuffix)],
+            "help": ["text": .string(plain + helpSuffix.filter { $0 != "`" }), "markdown": .string(markdown + helpSuffix)],
             "defaultConfiguration": ["level": .string(level(code.severity))],
         ]
     }
@@ -122,7 +132,10 @@ struct SARIFReport {
                  UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                out += String(format: "%%%02X", byte)
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                out.unicodeScalars.append("%")
+                out.unicodeScalars.append(hex[Int(byte >> 4)])
+                out.unicodeScalars.append(hex[Int(byte & 0xF)])
             }
         }
         return out

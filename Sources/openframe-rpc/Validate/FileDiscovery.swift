@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 
 /// One thing `validate` reads: a file (named on the command line or found in a directory), standard
 /// input, or an argument that led to nothing readable (which becomes a result, never a silent skip).
@@ -39,8 +49,8 @@ enum FileDiscovery {
                 add(Input(name: stdinName, kind: .standardInput))
                 continue
             }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue else {
+            var status = stat()
+            guard stat(argument, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
                 // Files, and paths that do not exist: reading says what is wrong.
                 add(Input(name: argument, kind: .file(path: argument)))
                 continue
@@ -56,10 +66,10 @@ enum FileDiscovery {
 
     private static func search(_ directory: String, into add: (Input) -> Void) {
         let entries: [String]
-        do {
-            entries = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            add(Input(name: directory, kind: .failed(reason: "cannot list the directory (\(FileRead.reason(errno: (error as NSError).underlyingErrno ?? EACCES)))")))
+        switch names(in: directory) {
+        case .success(let names): entries = names
+        case .failure(let failure):
+            add(Input(name: directory, kind: .failed(reason: "cannot list the directory (\(FileRead.reason(errno: failure.code)))")))
             return
         }
         for entry in entries.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
@@ -87,8 +97,20 @@ enum FileDiscovery {
     }
 }
 
-private extension NSError {
-    var underlyingErrno: Int32? {
-        (userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
+private struct ListingFailure: Error {
+    let code: Int32
+}
+
+/// A directory's entry names (without `.` and `..`), or the `errno` that stopped the listing.
+private func names(in directory: String) -> Result<[String], ListingFailure> {
+    guard let stream = opendir(directory) else { return .failure(ListingFailure(code: errno)) }
+    defer { closedir(stream) }
+    var names: [String] = []
+    while true {
+        errno = 0
+        guard let entry = readdir(stream) else { break }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        if name != "." && name != ".." { names.append(name) }
     }
+    return errno == 0 ? .success(names) : .failure(ListingFailure(code: errno))
 }

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+#else
 import Foundation
+#endif
 
 /// Reads a whole file or standard input, with the reason in words when it cannot.
 enum FileRead {
@@ -30,7 +40,7 @@ enum FileRead {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count == 0 { return .success(bytes) }
             if count < 0 {
                 if errno == EINTR { continue }

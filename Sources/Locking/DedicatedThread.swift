@@ -5,11 +5,11 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Locking
 
-/// An OS thread for blocking I/O, which must never run on the cooperative pool: a blocked
-/// read would starve it. Detached, so an unjoined thread leaks nothing; `join()` waits on a flag.
-final class DedicatedThread: @unchecked Sendable {
+/// An OS thread for blocking work (I/O, libcurl's multi loop), which must never run on the
+/// cooperative pool: a blocked read would starve it. Foundation's `Thread` without Foundation.
+/// Detached, so an unjoined thread leaks nothing; `join()` waits on a flag.
+public final class DedicatedThread: @unchecked Sendable {
     private let mutex = PThreadMutex()
     private let finishedCondition = PThreadCondition()
     private var finished = false
@@ -23,8 +23,8 @@ final class DedicatedThread: @unchecked Sendable {
         }
     }
 
-    /// `name` identifies the thread in diagnostics.
-    init(name: String, stackSize: Int, body: @escaping @Sendable () -> Void) {
+    /// `name` says which thread could not be started, should that happen.
+    public init(name: String, stackSize: Int, body: @escaping @Sendable () -> Void) {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
@@ -34,9 +34,9 @@ final class DedicatedThread: @unchecked Sendable {
         pthread_attr_setstacksize(&attributes, size)
 
         let start = Unmanaged.passRetained(Start(body: body, thread: self)).toOpaque()
-        var handle = Platform.newThreadHandle
+        var handle = ThreadPlatform.newThreadHandle
         let result = pthread_create(&handle, &attributes, { context in
-            let start = Unmanaged<Start>.fromOpaque(Platform.threadArgument(context)).takeRetainedValue()
+            let start = Unmanaged<Start>.fromOpaque(ThreadPlatform.threadArgument(context)).takeRetainedValue()
             start.body()
             start.thread.markFinished()
             return nil
@@ -54,10 +54,29 @@ final class DedicatedThread: @unchecked Sendable {
         }
     }
 
+    /// Whether the body has returned.
+    public var isFinished: Bool { mutex.withLock { finished } }
+
     /// Blocks until the body has returned.
-    func join() {
+    public func join() {
         mutex.lock()
         while !finished { finishedCondition.wait(mutex) }
         mutex.unlock()
     }
+}
+
+/// What differs between Linux and Darwin in starting a pthread.
+enum ThreadPlatform {
+    /// pthread_t: an integer on Linux, a pointer (optional until the thread exists) on Darwin.
+    #if canImport(Darwin)
+    typealias ThreadHandle = pthread_t?
+    static var newThreadHandle: ThreadHandle { nil }
+    #else
+    typealias ThreadHandle = pthread_t
+    static var newThreadHandle: ThreadHandle { pthread_t() }
+    #endif
+
+    /// A thread start routine's argument: optional on Linux, not on Darwin.
+    static func threadArgument(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer { argument! }
+    static func threadArgument(_ argument: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer { argument }
 }
