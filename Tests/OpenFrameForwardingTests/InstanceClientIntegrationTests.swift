@@ -17,12 +17,11 @@ struct InstanceClientIntegrationTests {
     let createPayload = try! JSONParser.parse(Self.createText).root
     let updatePayload = try! JSONParser.parse(Self.updateText).root
 
-    func client(_ standIn: StandIn, _ auth: Authentication = .none, wire: WireFormat = .json, timeout: Double = 5,
-                maxConcurrent: Int = 16, maxAttempts: Int = 3, baseURL: String? = nil, log: InstanceClient.LogSink? = nil) throws -> InstanceClient {
+    /// The client as the server builds it: the real libcurl transport and the system clock.
+    func client(_ standIn: StandIn, _ auth: Authentication = .none, wire: WireFormat = .json) throws -> InstanceClient {
         let configuration = try InstanceConfiguration(
-            instance: baseURL ?? standIn.url, version: Self.version, authentication: auth, wireFormat: wire,
-            requestTimeout: timeout, maxConcurrentForwards: maxConcurrent, maxAttempts: maxAttempts, retryBaseDelay: 0.05)
-        return InstanceClient(configuration: configuration, log: log)
+            instance: standIn.url, version: Self.version, authentication: auth, wireFormat: wire, requestTimeout: 5, retryBaseDelay: 0.05)
+        return InstanceClient(configuration: configuration)
     }
 
     func host(_ standIn: StandIn) -> String { "127.0.0.1:\(standIn.port)" }

@@ -374,12 +374,12 @@ struct InstanceClientTests {
                 try await client.create(payload: payload, apiVersion: nil, progress: { if case .queued(let p) = $0 { queued.append(p) } })
             }
         }
-        try await waitUntil { f.client.load.inUse == 4 && f.client.load.waiting == 16 && f.clock.sleeperCount == 4 }
+        try await waitUntil(timeout: .seconds(30)) { f.client.load.inUse == 4 && f.client.load.waiting == 16 && f.clock.sleeperCount == 4 }
         #expect(queued.values.sorted() == Array(1...16), "each waiter told its place")
         var rounds = 0
         while f.transport.sent.count < 20 || f.clock.sleeperCount > 0 {
             let expected = min(4, 20 - rounds * 4)
-            try await waitUntil { f.clock.sleeperCount == expected }
+            try await waitUntil(timeout: .seconds(30)) { f.clock.sleeperCount == expected }
             #expect(f.transport.inFlight == expected)
             f.clock.advance(by: 1)
             rounds += 1

@@ -96,15 +96,17 @@ final class ManualClock: ForwardingClock {
         for continuation in due { continuation.resume(returning: true) }
     }
 
-    /// Waits (in real time, polling) until `count` tasks are suspended in `sleep`.
+    /// Waits (in real time, polling) until `count` tasks are suspended in `sleep`. The bound is generous:
+    /// it only turns a forward that never sleeps into a failure, and a loaded machine (the whole
+    /// suite runs in one process on two cores) can keep a task from running for seconds.
     func waitForSleepers(_ count: Int = 1) async throws {
-        try await waitUntil { sleeperCount >= count }
+        try await waitUntil(timeout: .seconds(30)) { sleeperCount >= count }
     }
 }
 
 /// The task's result, cancelling it after `seconds` of real time: a forward that waits on a manual
 /// clock nobody advances ends as a failed expectation, not a hung test run.
-func result<Value: Sendable>(of task: Task<Value, any Error>, within seconds: Double = 5) async -> Result<Value, any Error> {
+func result<Value: Sendable>(of task: Task<Value, any Error>, within seconds: Double = 30) async -> Result<Value, any Error> {
     let watchdog = Task {
         try await Task.sleep(for: .seconds(seconds))
         Issue.record("the forward did not finish within \(seconds) s of real time; cancelled")
