@@ -222,4 +222,28 @@ final class OutboxDeliveryTests {
         #expect(item?.sysId == stored["sysId"]?.stringValue)
         #expect(sandbox.records.count == 1)
     }
+
+    @Test func anUnknownOutcomeIsLookedUpOnlyAfterSettleHasPassedOnTheClock() async throws {
+        let clock = ManualClock()
+        let sandbox = Sandbox()
+        var id = ""
+        do {
+            let store = try OutboxStore(file: file, clock: clock)
+            id = try store.add(operation: .create, payload: OutboxStoreTests.create, apiVersion: nil, key: nil, dependsOn: nil, sysId: nil).id
+            try store.record(.sending, id: id)
+        }
+        _ = try await sandbox.create(payload: try SandboxFixtures.payload(#"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1"}}"#),
+                                     apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+        clock.advance(by: 20)  // the server restarts 20 s after the send started
+        let delivery = OutboxDelivery(store: try OutboxStore(file: file, clock: clock), target: { sandbox })  // settle: 60 s
+        delivery.resume()
+        try await clock.waitForSleepers(1)
+        #expect(clock.requestedSleeps == [40], "settle counts from the send's start, on the store's clock")
+        clock.advance(by: 39.9)
+        #expect(clock.sleeperCount == 1 && delivery.store.item(id)?.state == .queued, "no lookup before settle has passed")
+        clock.advance(by: 0.1)
+        let item = try await result(of: Task { await delivery.waitForOutcome(id, seconds: 5) }).get()
+        #expect(item?.state == .delivered && item?.result?["foundBy"] == "lookup")
+        #expect(sandbox.records.count == 1)
+    }
 }

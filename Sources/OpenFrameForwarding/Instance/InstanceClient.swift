@@ -61,6 +61,7 @@ public final class InstanceClient: InteractionTarget {
     let scrubber: SecretScrubber
     let log: LogSink?
     let host: String
+    let clock: any ForwardingClock
 
     /// `log` receives one line per HTTP exchange and per token fetch (method, URL without
     /// credentials, status or failure, duration); never headers or bodies.
@@ -69,9 +70,10 @@ public final class InstanceClient: InteractionTarget {
         self.init(configuration: configuration, transport: CurlTransport(settings: settings), log: log)
     }
 
-    init(configuration: InstanceConfiguration, transport: any HTTPTransport, log: LogSink? = nil) {
+    init(configuration: InstanceConfiguration, transport: any HTTPTransport, clock: any ForwardingClock = SystemForwardingClock(), log: LogSink? = nil) {
         self.configuration = configuration
         self.transport = transport
+        self.clock = clock
         self.log = log
         endpoint = InstanceEndpoint(baseURL: configuration.baseURL)
         limiter = ForwardLimiter(limit: configuration.maxConcurrentForwards)
@@ -81,7 +83,7 @@ public final class InstanceClient: InteractionTarget {
             tokens = OAuthTokenProvider(
                 settings: settings, tokenURL: endpoint.tokenURL, host: configuration.hostLabel,
                 userAgent: configuration.userAgent, timeout: configuration.requestTimeout,
-                transport: transport, log: log)
+                transport: transport, clock: clock, log: log)
         } else {
             tokens = nil
         }
@@ -128,7 +130,7 @@ public final class InstanceClient: InteractionTarget {
             attempt += 1
             progress(.retrying(attempt: attempt, reason: scrub(reason), delaySeconds: delay))
             log?("\(method) \(url.absoluteString): retrying in \(Self.format(delay)) s (\(scrub(reason)))")
-            try await Self.pause(delay)
+            try await pause(delay)
         }
         func backoff() -> Double {
             Backoff.delay(retry: retriesUsed + 1, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
@@ -169,7 +171,7 @@ public final class InstanceClient: InteractionTarget {
             let request = HTTPExchangeRequest(method: method, url: url, headers: headers, body: body, timeout: configuration.requestTimeout)
             progress(.sending(host: host, attempt: attempt))
             let host = self.host
-            let started = ContinuousClock.now
+            let started = clock.now
             let response: HTTPExchangeResponse
             do {
                 response = try await send(request, reportingTo: progress).get()
@@ -179,7 +181,7 @@ public final class InstanceClient: InteractionTarget {
                     throw .cancelled
                 }
                 let reason = error.reason(host: host, timeout: configuration.requestTimeout, operation: operation)
-                log?("\(method) \(url.absoluteString) (attempt \(attempt)): \(scrub(reason)) after \(Self.elapsed(since: started))")
+                log?("\(method) \(url.absoluteString) (attempt \(attempt)): \(scrub(reason)) after \(elapsed(since: started))")
                 if error.isConnectionRefused {
                     if retriesUsed + 1 < maxAttempts {
                         try await retry(reason: "\(reason), so trying again is safe", delay: backoff())
@@ -189,7 +191,7 @@ public final class InstanceClient: InteractionTarget {
                 }
                 throw .unreachable(reason: reason, mayHaveActed: !error.nothingWasSent)
             }
-            log?("\(method) \(url.absoluteString) (attempt \(attempt)): HTTP \(response.status) in \(Self.elapsed(since: started))")
+            log?("\(method) \(url.absoluteString) (attempt \(attempt)): HTTP \(response.status) in \(elapsed(since: started))")
 
             switch parse(response) {
             case .success(let result):
@@ -205,7 +207,7 @@ public final class InstanceClient: InteractionTarget {
                     continue
                 }
                 let advice = InstanceResponseParser.retryAdvice(
-                    status: response.status, headers: response.headers, body: response.body, now: Date(), maxDelay: configuration.maxRetryDelay)
+                    status: response.status, headers: response.headers, body: response.body, now: clock.date, maxDelay: configuration.maxRetryDelay)
                 if case .retry(let after) = advice, retriesUsed + 1 < maxAttempts {
                     let told = after != nil ? "Retry-After: \(response.headers["retry-after"].map { String($0.prefix(40)) } ?? "")" : "no Retry-After; backing off"
                     try await retry(
@@ -273,20 +275,16 @@ public final class InstanceClient: InteractionTarget {
         return extra.isEmpty ? scrubber.scrub(text) : SecretScrubber(configuration.secrets + extra).scrub(text)
     }
 
-    private static func pause(_ seconds: Double) async throws(ForwardingError) {
-        guard seconds > 0 else {
-            if Task.isCancelled { throw .cancelled }
-            return
-        }
+    private func pause(_ seconds: Double) async throws(ForwardingError) {
         do {
-            try await Task.sleep(nanoseconds: UInt64(min(seconds, 86_400) * 1_000_000_000))
+            try await clock.sleep(seconds: seconds)
         } catch {
             throw .cancelled
         }
     }
 
-    private static func elapsed(since start: ContinuousClock.Instant) -> String {
-        let duration = ContinuousClock.now - start
+    private func elapsed(since start: ContinuousClock.Instant) -> String {
+        let duration = clock.now - start
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return "\(Int(ms.rounded())) ms"
     }

@@ -62,17 +62,19 @@ final class OAuthTokenProvider: Sendable {
     private let userAgent: String
     private let timeout: Double
     private let transport: any HTTPTransport
+    private let clock: any ForwardingClock
     private let log: (@Sendable (String) -> Void)?
     private let state = Mutex(State())
 
     init(settings: OAuthSettings, tokenURL: URL, host: String, userAgent: String, timeout: Double,
-         transport: any HTTPTransport, log: (@Sendable (String) -> Void)?) {
+         transport: any HTTPTransport, clock: any ForwardingClock = SystemForwardingClock(), log: (@Sendable (String) -> Void)?) {
         self.settings = settings
         self.tokenURL = tokenURL
         self.host = host
         self.userAgent = userAgent
         self.timeout = timeout
         self.transport = transport
+        self.clock = clock
         self.log = log
     }
 
@@ -86,7 +88,7 @@ final class OAuthTokenProvider: Sendable {
 
     func accessToken(rejecting rejected: String? = nil) async throws(TokenFetchError) -> String {
         if Task.isCancelled { throw TokenFetchError(error: .cancelled, nothingSent: true) }
-        let now = ContinuousClock.now
+        let now = clock.now
         let cached: String? = state.withLock { s in
             if let rejected, s.token?.value == rejected { s.token = nil }
             if let token = s.token, now < token.refreshAt { return token.value }
@@ -102,7 +104,7 @@ final class OAuthTokenProvider: Sendable {
                         s.waiters[id] = nil
                         return (.failure(TokenFetchError(error: .cancelled, nothingSent: true)), false)
                     }
-                    if let token = s.token, ContinuousClock.now < token.refreshAt, token.value != rejected {
+                    if let token = s.token, clock.now < token.refreshAt, token.value != rejected {
                         return (.success(token.value), false)
                     }
                     s.waiters[id] = .waiting(continuation)
@@ -251,7 +253,7 @@ final class OAuthTokenProvider: Sendable {
         }
         expiresIn = max(0, min(expiresIn, 365 * 86_400))
         let early = min(60, expiresIn * 0.1)
-        let refreshAt = ContinuousClock.now + .milliseconds(Int64((expiresIn - early) * 1000))
+        let refreshAt = clock.now + .milliseconds(Int64((expiresIn - early) * 1000))
         let refreshToken = document.root["refresh_token"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         log?("OAuth token (\(grant) grant) from \(host), valid for \(Int(expiresIn)) s")
         return .success(Fetched(token: Token(value: accessToken, refreshAt: refreshAt), refreshToken: refreshToken))

@@ -63,6 +63,8 @@ public final class OutboxDelivery: @unchecked Sendable {
     /// during an outage the items wait together instead of each probing the instance on its own.
     private var notBefore: Double = 0
     private var listener: Listener?
+    /// Ages, gates and waits; the store's clock, so that its epochs and these agree.
+    private var clock: any ForwardingClock { store.clock }
 
     public init(store: OutboxStore, settings: Settings = Settings(), target: @escaping @Sendable () -> any InteractionTarget,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -118,8 +120,9 @@ public final class OutboxDelivery: @unchecked Sendable {
                     continuation.resume(returning: store.item(id))
                     return
                 }
+                let clock = self.clock
                 Task.detached { [weak self] in
-                    try? await Task.sleep(nanoseconds: UInt64(min(seconds, 3600) * 1e9))
+                    try? await clock.sleep(seconds: min(seconds, 3600))
                     self?.wake(id, token: token)
                 }
             }
@@ -167,10 +170,10 @@ public final class OutboxDelivery: @unchecked Sendable {
             retry += 1
             let delay = Backoff.delay(retry: retry, base: settings.retryBase, cap: settings.retryCap)
             if holdingOthers {
-                let until = Date().timeIntervalSince1970 + delay
+                let until = clock.date.timeIntervalSince1970 + delay
                 lock.withLock { notBefore = max(notBefore, until) }
             }
-            try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            try? await clock.sleep(seconds: delay)
         }
         while true {
             if paused != nil { return }
@@ -193,7 +196,7 @@ public final class OutboxDelivery: @unchecked Sendable {
                     return  // its create comes first in this interaction's order
                 }
             }
-            let age = Date().timeIntervalSince1970 - item.queuedEpoch
+            let age = clock.date.timeIntervalSince1970 - item.queuedEpoch
             if age > settings.maxAge, !item.outcomeUnknown {
                 return finish(item, .parked(reason: "not delivered within --outbox-max-age (\(Int(settings.maxAge)) s); last: \(lastReason)"))
             }
@@ -208,9 +211,9 @@ public final class OutboxDelivery: @unchecked Sendable {
                 }
             }
 
-            let gate = lock.withLock { notBefore } - Date().timeIntervalSince1970
+            let gate = lock.withLock { notBefore } - clock.date.timeIntervalSince1970
             if gate > 0 {
-                try? await Task.sleep(nanoseconds: UInt64(min(gate, settings.retryCap) * 1e9))
+                try? await clock.sleep(seconds: min(gate, settings.retryCap))
                 continue
             }
             // Marked before it goes: a crash from here on is "outcome unknown" on restart.
@@ -314,8 +317,8 @@ public final class OutboxDelivery: @unchecked Sendable {
 
     /// Waits until `settle` seconds have passed since the send with the unknown outcome started.
     private func settle(_ item: OutboxItem) async {
-        let remaining = (item.sentEpoch ?? 0) + settings.settle - Date().timeIntervalSince1970
-        if remaining > 0 { try? await Task.sleep(nanoseconds: UInt64(min(remaining, settings.settle) * 1e9)) }
+        let remaining = (item.sentEpoch ?? 0) + settings.settle - clock.date.timeIntervalSince1970
+        if remaining > 0 { try? await clock.sleep(seconds: min(remaining, settings.settle)) }
     }
 
     private func finish(_ item: OutboxItem, _ change: OutboxStore.Change) {

@@ -33,9 +33,16 @@ public final class OutboxStore: @unchecked Sendable {
     private var nextSeq: Int
     private var linesInFile: Int
     private let keepFinished: Double
+    /// Timestamps and epochs of the file; the delivery engine measures ages and waits on it too.
+    let clock: any ForwardingClock
 
     /// Opens or creates the file (not its directories), replays it and compacts it. Fails when another process holds it.
-    public init(file: URL, keepFinished: Double = 24 * 3600) throws(OutboxFileError) {
+    public convenience init(file: URL, keepFinished: Double = 24 * 3600) throws(OutboxFileError) {
+        try self.init(file: file, keepFinished: keepFinished, clock: SystemForwardingClock())
+    }
+
+    init(file: URL, keepFinished: Double = 24 * 3600, clock: any ForwardingClock) throws(OutboxFileError) {
+        self.clock = clock
         var items: [String: OutboxItem] = [:]
         var lines = 0
         let opened: (journal: SandboxJournal, warnings: [String])
@@ -59,7 +66,7 @@ public final class OutboxStore: @unchecked Sendable {
         nextSeq = (items.values.map(\.seq).max() ?? 0) + 1
         linesInFile = lines
         self.keepFinished = keepFinished
-        try locked { () throws(OutboxFileError) in try compactLocked(now: Date().timeIntervalSince1970) }
+        try locked { () throws(OutboxFileError) in try compactLocked(now: clock.date.timeIntervalSince1970) }
     }
 
     /// Items in acceptance order, optionally only those in one state.
@@ -97,11 +104,11 @@ public final class OutboxStore: @unchecked Sendable {
     ) throws(OutboxFileError) -> OutboxItem {
         try locked { () throws(OutboxFileError) -> OutboxItem in
             let id = Self.freshID(avoiding: items)
-            let now = SandboxClock.now()
+            let now = SandboxClock.string(epoch: clock.date.timeIntervalSince1970)
             let item = OutboxItem(
                 id: id, seq: nextSeq, operation: operation, payload: payload, apiVersion: apiVersion, key: key ?? id,
                 dependsOn: dependsOn, sysId: sysId, state: .queued, attempts: 0, outcomeUnknown: false, sentEpoch: nil, reason: nil,
-                result: nil, queuedAt: now, queuedEpoch: Date().timeIntervalSince1970, updatedAt: now)
+                result: nil, queuedAt: now, queuedEpoch: clock.date.timeIntervalSince1970, updatedAt: now)
             try appendLocked(.item(item))
             nextSeq += 1
             return item
@@ -113,10 +120,10 @@ public final class OutboxStore: @unchecked Sendable {
     public func record(_ change: Change, id: String) throws(OutboxFileError) -> OutboxItem? {
         try locked { () throws(OutboxFileError) -> OutboxItem? in
             guard items[id] != nil else { return nil }
-            let at = SandboxClock.now()
+            let at = SandboxClock.string(epoch: clock.date.timeIntervalSince1970)
             let event: OutboxEvent
             switch change {
-            case .sending: event = .sending(id: id, epoch: Date().timeIntervalSince1970, at: at)
+            case .sending: event = .sending(id: id, epoch: clock.date.timeIntervalSince1970, at: at)
             case .notSent(let reason): event = .notSent(id: id, reason: reason, at: at)
             case .delivered(let result, let sysId): event = .delivered(id: id, result: result, sysId: sysId, at: at)
             case .parked(let reason): event = .parked(id: id, reason: reason, at: at)
@@ -126,7 +133,7 @@ public final class OutboxStore: @unchecked Sendable {
             }
             try appendLocked(event)
             if linesInFile > 4096, linesInFile > 8 * items.count {
-                try? compactLocked(now: Date().timeIntervalSince1970)
+                try? compactLocked(now: clock.date.timeIntervalSince1970)
             }
             return items[id]
         }
