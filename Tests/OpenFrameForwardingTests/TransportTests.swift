@@ -207,7 +207,10 @@ struct TransportTests {
         let transport = Self.transport()
         let request = createRequest(standIn, timeout: 20)
         let task = Task { try await transport.send(request, onSent: {}) }
-        try await Task.sleep(for: .milliseconds(300))
+        // Cancel once the stand-in holds the request (it took the 8 s delay): on a loaded machine a
+        // fixed pause could cancel before the request left, and the next one would get the delay.
+        for _ in 0..<200 where try await standIn.requests().isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try await standIn.requests().count == 1)
         let started = ContinuousClock.now
         task.cancel()
         let result = await task.result
