@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import Locking
 import OpenFrameForwarding
 
 /// The outbox in use, if any: opened at start (`--outbox`) or by `initialize` (`initializationOptions.outbox`).
@@ -8,7 +9,8 @@ import OpenFrameForwarding
 /// Queued items left by an earlier server are resumed once the host has spoken (`startOnce`): with auto framing,
 /// output before the first input would go out LSP-framed, and a notification in the wrong framing is lost on the host.
 final class OutboxBox: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
+    // Guarded by `lock`: set at start or by `initialize` (reader thread), read by handlers on any thread.
     private var _delivery: OutboxDelivery?
     private var started = false
 

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import Locking
 
 /// Registers handlers on a server together with the capability each announces, and answers
 /// `initialize` from that: the capabilities a client is told of are those of what is registered,
@@ -32,7 +33,7 @@ public final class Registrar: @unchecked Sendable {
     /// Unowned: the server owns its initialize handler, which owns this.
     public unowned let server: Server
     /// Guards the lists below; they are written while installing, before serving, and read by `initialize`.
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var capabilities: [Capability] = []
     private var requests: [String] = []
     private var notifications: [String] = []

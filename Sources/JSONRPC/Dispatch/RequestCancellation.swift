@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Locking
 
 /// One request's cancellation, shared by its handler and the dispatcher.
 ///
@@ -9,7 +10,8 @@ import JSON
 /// still goes before it, and the answer can say what the work had done (whether a create reached
 /// the instance). Long synchronous work polls `isCancelled` and stops.
 public final class RequestCancellation: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
+    // Guarded by `lock`: the handler's task, the dispatcher's cancel and the reader thread all touch them.
     private var cancelled = false
     private var actions: [@Sendable () -> Void] = []
     private var data: JSONValue?
