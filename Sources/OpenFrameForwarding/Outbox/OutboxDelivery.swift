@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Locking
 
 /// Delivers the outbox's items to the target, in the background, with retries that cannot duplicate
 /// (protocol.md, "Durable delivery"):
@@ -43,7 +44,7 @@ public final class OutboxDelivery: @unchecked Sendable {
     public let settings: Settings
     private let target: @Sendable () -> any InteractionTarget
     private let log: @Sendable (String) -> Void
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private var running: Set<String> = []
     private var waiters: [String: [Int: CheckedContinuation<OutboxItem?, Never>]] = [:]
     private var nextWaiter = 0

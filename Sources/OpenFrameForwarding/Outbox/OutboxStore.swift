@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Locking
 
 /// The outbox file and the items it holds. Every change is one line appended and fsynced (the sandbox
 /// journal's discipline, `SandboxJournal`) before it takes effect in memory, so what a caller was told
@@ -16,7 +17,7 @@ public final class OutboxStore: @unchecked Sendable {
     /// What opening skipped (an unfinished last line), for stderr.
     public let warnings: [String]
 
-    private let lock = NSLock()
+    private let lock = PThreadMutex()
     private let journal: SandboxJournal
     private var items: [String: OutboxItem]
     private var nextSeq: Int
