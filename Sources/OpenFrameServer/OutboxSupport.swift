@@ -20,6 +20,7 @@ import OpenFrameForwarding
 /// output before the first input would go out LSP-framed, and a notification in the wrong framing is lost on the host.
 final class OutboxBox: @unchecked Sendable {
     private let lock = PThreadMutex()
+    // Guarded by `lock`: set at start or by `initialize` (reader thread), read by handlers on any thread.
     private var _delivery: OutboxDelivery?
     private var started = false
 

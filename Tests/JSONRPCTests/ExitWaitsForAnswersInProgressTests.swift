@@ -37,7 +37,7 @@ struct ExitWaitsForAnswersInProgressTests {
         server.register("quick", async: { _ in .string("done") })
         let exitCalled = DispatchSemaphore(value: 0)
         let answersAtExit = LockedBox<[String]?>(nil)
-        server.exitHandler = { _ in
+        server.setExitHandler { _ in
             answersAtExit.value = output.texts
             exitCalled.signal()
         }

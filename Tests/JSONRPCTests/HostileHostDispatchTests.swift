@@ -33,7 +33,7 @@ struct HostileHostDispatchTests {
         let server = Server(output: output)
         let exited = NSCondition()
         nonisolated(unsafe) var code: Int32?
-        server.exitHandler = { status in exited.withLock { code = status } }
+        server.setExitHandler { status in exited.withLock { code = status } }
         server.register("echo", { _ in "ok" })
         await offPool {
             self.send(server, #"[{"jsonrpc":"2.0","id":1,"method":"echo"},{"jsonrpc":"2.0","method":"exit"},{"jsonrpc":"2.0","id":2,"method":"echo"},{"jsonrpc":"2.0","id":3}]"#)

@@ -185,7 +185,7 @@ struct ServerTests {
         let (server, output) = makeServer()
         let exitCode = LockedBox<Int32?>(nil)
         server.initializeHandler = { params in ["capabilities": [:], "echo": params?["processId"]?.value ?? .null] }
-        server.exitHandler = { code in exitCode.value = code }
+        server.setExitHandler { code in exitCode.value = code }
         send(server, #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":77}}"#)
         send(server, #"{"jsonrpc":"2.0","method":"initialized","params":{}}"#)
         send(server, #"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{}}"#)
@@ -207,7 +207,7 @@ struct ServerTests {
     @Test func exitWithoutShutdownAnswersWhatIsInFlight() {
         let (server, output) = makeServer()
         let exitCode = LockedBox<Int32?>(nil)
-        server.exitHandler = { code in exitCode.value = code }
+        server.setExitHandler { code in exitCode.value = code }
         send(server, #"{"jsonrpc":"2.0","id":1,"method":"sleep","params":{"ms":5000}}"#)
         send(server, #"{"jsonrpc":"2.0","method":"exit"}"#)
         #expect(exitCode.value == 1)
@@ -284,7 +284,7 @@ struct ShutdownExitRaceTests {
             return nil
         })
         let answersAtExit = LockedBox<Int?>(nil)
-        server.exitHandler = { _ in answersAtExit.value = output.count }
+        server.setExitHandler { _ in answersAtExit.value = output.count }
         await offPool {
             server.receive(frame: Array(#"{"jsonrpc":"2.0","id":1,"method":"never"}"#.utf8))
             server.receive(frame: Array(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#.utf8))

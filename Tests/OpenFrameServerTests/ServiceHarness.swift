@@ -28,7 +28,10 @@ final class ServiceHarness: MessageOutput, @unchecked Sendable {
     }
 
     /// The response to `id`, polling without blocking the cooperative pool.
-    func response(_ id: Int, timeout: TimeInterval = 10) async -> JSONValue? {
+    /// The timeout is generous on purpose: Swift Testing runs suites in parallel on the cooperative pool
+    /// (two threads on a 2-core machine), and end-to-end suites that block a pool thread on a child
+    /// process's pipe can keep the create's task from running for many seconds. Only a hang waits this long.
+    func response(_ id: Int, timeout: TimeInterval = 60) async -> JSONValue? {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
             if let found = messages.first(where: { $0["id"]?.intValue == id && $0["method"] == nil }) { return found }

@@ -21,6 +21,7 @@ import JSON
 /// the instance). Long synchronous work polls `isCancelled` and stops.
 public final class RequestCancellation: @unchecked Sendable {
     private let lock = PThreadMutex()
+    // Guarded by `lock`: the handler's task, the dispatcher's cancel and the reader thread all touch them.
     private var cancelled = false
     private var actions: [@Sendable () -> Void] = []
     private var data: JSONValue?

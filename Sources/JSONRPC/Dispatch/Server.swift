@@ -71,10 +71,45 @@ public final class Server: @unchecked Sendable {
     private let pendingAnswers = DispatchGroup()
     private let log = Log.shared
 
-    /// Produces `initialize`'s result; the params node is the client's InitializeParams.
-    public var initializeHandler: @Sendable (JSONNode?) throws -> JSONValue = { _ in .object([:]) }
-    /// Called once when the process should end (after `exit`), with the exit status LSP prescribes.
-    public var exitHandler: @Sendable (Int32) -> Void = { _ in }
+    // Set once, before serving (checked), then only read: `initialize` answers from the one handler
+    // whoever installs the methods sets (the Registrar, above this layer); `exit` ends the loop the
+    // serving `Connection` set up. Guarded by `lock` all the same, so a late set fails loudly, not racily.
+    private var _initializeHandler: @Sendable (JSONNode?) throws -> JSONValue = { _ in .object([:]) }
+    private var initializeHandlerSet = false
+    private var _exitHandler: @Sendable (Int32) -> Void = { _ in }
+    private var exitHandlerSet = false
+    /// Set by the first request dispatched (or `startServing`); from then on the handlers above are fixed.
+    private var serving = false
+
+    /// Produces `initialize`'s result; the params node is the client's InitializeParams. Set it once,
+    /// before serving: a second set or a set after the first frame is a programming error (trap).
+    public var initializeHandler: @Sendable (JSONNode?) throws -> JSONValue {
+        get { lock.withLock { _initializeHandler } }
+        set {
+            lock.withLock {
+                precondition(!serving, "Server.initializeHandler set after serving started")
+                precondition(!initializeHandlerSet, "Server.initializeHandler set twice; one installer owns initialize (see Registrar)")
+                initializeHandlerSet = true
+                _initializeHandler = newValue
+            }
+        }
+    }
+
+    /// Called once when the loop should end (after `exit`), with the exit status LSP prescribes.
+    /// The serving `Connection` owns it; set once, before serving (checked).
+    func setExitHandler(_ handler: @escaping @Sendable (Int32) -> Void) {
+        lock.withLock {
+            precondition(!serving, "Server exit handler set after serving started")
+            precondition(!exitHandlerSet, "Server exit handler set twice; the serving Connection owns it")
+            exitHandlerSet = true
+            _exitHandler = handler
+        }
+    }
+
+    /// Fixes the handlers above; called by `Connection.run()` (and by the first request for a server driven directly).
+    func startServing() {
+        lock.withLock { serving = true }
+    }
 
     public init(output: MessageOutput, configuration: Configuration = Configuration()) {
         self.output = output
@@ -211,7 +246,10 @@ public final class Server: @unchecked Sendable {
     }
 
     private func dispatch(_ request: Request, reply: Reply) {
-        let (state, handler) = lock.withLock { (self.state, handlers[request.method]) }
+        let (state, handler) = lock.withLock {
+            serving = true
+            return (self.state, handlers[request.method])
+        }
         if state == .shutDown {
             reply.send(.failure(.invalidRequest("invalid request: the server is shutting down; only the 'exit' notification is accepted")))
             return
@@ -310,7 +348,7 @@ public final class Server: @unchecked Sendable {
             // output: wait for it (and for shutdown's), as end of input does, or exit loses it.
             inFlight.waitUntilAnswered()
             pendingAnswers.wait()
-            exitHandler(code)
+            lock.withLock { _exitHandler }(code)
         case "initialized", "$/setTrace":
             break
         default:
@@ -332,7 +370,7 @@ public final class Server: @unchecked Sendable {
         }
         if again { return .failure(.invalidRequest("invalid request: initialize was already received")) }
         do {
-            return .success(try initializeHandler(params))
+            return .success(try lock.withLock { _initializeHandler }(params))
         } catch {
             // A failed initialize may be sent again (LSP clients retry with corrected options);
             // only a successful one makes a second one an error.

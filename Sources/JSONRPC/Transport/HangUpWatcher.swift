@@ -17,11 +17,17 @@ public enum HangUpWatcher {
     /// when the descriptor is not a pipe or a socket (nothing to watch).
     @discardableResult
     public static func watch(_ fileDescriptor: Int32, onHangUp: @escaping @Sendable () -> Void) -> Bool {
+        watcher(fileDescriptor, onHangUp: onHangUp) != nil
+    }
+
+    /// `watch`, returning the watcher thread (nil when there is nothing to watch), so an in-process
+    /// loop can wait for it to end before closing the descriptor it polls.
+    static func watcher(_ fileDescriptor: Int32, onHangUp: @escaping @Sendable () -> Void) -> DedicatedThread? {
         var info = stat()
-        guard fstat(fileDescriptor, &info) == 0 else { return false }
+        guard fstat(fileDescriptor, &info) == 0 else { return nil }
         let type = info.st_mode & S_IFMT
-        guard type == S_IFIFO || type == S_IFSOCK else { return false }
-        _ = DedicatedThread(name: "jsonrpc-hangup", stackSize: 64 << 10) {
+        guard type == S_IFIFO || type == S_IFSOCK else { return nil }
+        return DedicatedThread(name: "jsonrpc-hangup", stackSize: 64 << 10) {
             var entry = pollfd(fd: fileDescriptor, events: 0, revents: 0)
             while true {
                 let ready = poll(&entry, 1, -1)
@@ -31,6 +37,5 @@ public enum HangUpWatcher {
             }
             onHangUp()
         }
-        return true
     }
 }

@@ -28,6 +28,7 @@ public final class Sandbox: InteractionTarget, @unchecked Sendable {
     private let lock = PThreadMutex()
     private var state: SandboxState
     private let journal: SandboxJournal?
+    /// Owns the journal's writes (one at a time, in order, off the cooperative pool); `attempt` checks it runs there.
     private let fileQueue: DispatchQueue?
 
     private static let host = "sandbox"
@@ -136,6 +137,7 @@ public final class Sandbox: InteractionTarget, @unchecked Sendable {
     }
 
     private func attempt(_ body: Write, unless cancelled: CancellationFlag) -> Result<JSONObject, ForwardingError> {
+        if let fileQueue { dispatchPrecondition(condition: .onQueue(fileQueue)) }
         if cancelled.isSet { return .failure(.cancelled) }
         do throws(ForwardingError) {
             return .success(try locked(body))

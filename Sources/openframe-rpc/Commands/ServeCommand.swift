@@ -10,7 +10,6 @@ import Musl
 import Foundation
 #endif
 import JSONRPC
-import Locking
 import OpenFrameForwarding
 import OpenFrameServer
 
@@ -135,73 +134,15 @@ enum ServeCommand {
             return 2
         }
 
-        let protocolFD = StdioTransport.claimStdout()
-        guard protocolFD >= 0 else {
+        guard let connection = Connection.stdio(mode: mode, maxMessageBytes: maxMessageBytes) else {
             Log.shared.error("stdout is closed; nothing to answer on")
             return 0
         }
-        // The host went away (a write failed, or the watcher saw it close our output): nobody is left
-        // to answer, so cancel what is in flight (forwards, retry waits, validations) and end quietly.
-        let serverBox = ServerBox()
-        let hostGone: @Sendable (String) -> Void = { how in
-            Log.shared.info("the host is gone (\(how)); cancelling \(serverBox.server?.inFlightCount ?? 0) request(s) in flight and exiting")
-            serverBox.server?.hostGone()
-            terminate(0)
-        }
-        let channel = OutputChannel(fileDescriptor: protocolFD, onClosed: { hostGone("a write to stdout failed") })
-        let server = Server(output: channel)
-        serverBox.server = server
-        HangUpWatcher.watch(protocolFD) { hostGone("stdout was closed") }
-        service.install(on: server)
+        service.install(on: connection.server)
         // With the framing fixed, notifications about items an earlier server left queued can go out at once.
         if mode != .auto { service.startOutbox() }
-        server.exitHandler = { code in
-            channel.flush()
-            terminate(code)
-        }
         Log.shared.info("\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio; target: \(service.target.kind.rawValue), \(service.target.displayName)\(service.outboxPath.map { "; outbox: \($0)" } ?? "")")
-        let transport = StdioTransport(output: channel, mode: mode, maxMessageBytes: maxMessageBytes)
-        transport.start(
-            onEvent: { event in
-                switch event {
-                case .frame(let bytes):
-                    server.receive(frame: bytes)
-                case .error(let error):
-                    if case .messageTooLarge = error.kind {
-                        server.receive(framingError: .invalidRequest(error.message))
-                    } else {
-                        server.receive(framingError: .parseError(error.message))
-                    }
-                }
-            },
-            onEndOfInput: {})
-        // The main thread waits for the reader instead of parking in dispatchMain(): nothing here
-        // uses the main queue, and valgrind (bench/profile) cannot run a process parked there.
-        transport.waitForEndOfInput()
-        server.endOfInput()
-        channel.flush()
-        terminate(0)
-    }
-
-    /// Ends the process at once, without exit(3)'s teardown. exit() runs atexit handlers and
-    /// static destructors while the other threads keep running; OpenSSL's cleanup (registered
-    /// when libcurl starts, with the first forward) then frees locks that a forward still in
-    /// progress takes: SIGSEGV in pthread_rwlock_wrlock, or "double free or corruption" (found by
-    /// the soak). Nothing is owed to that teardown: the answers are flushed, log lines go out with
-    /// write(2), and the sandbox file is fsync'ed before a record is answered. _exit is also safe
-    /// when two threads get here at once (the host gone on the writer thread, end of input here).
-    static func terminate(_ code: Int32) -> Never {
-        fflush(nil)
-        _exit(code)
-    }
-}
-
-/// The server, for the host-gone handler made before it.
-private final class ServerBox: @unchecked Sendable {
-    private let lock = PThreadMutex()
-    private var _server: Server?
-    var server: Server? {
-        get { lock.withLock { _server } }
-        set { lock.withLock { _server = newValue } }
+        // Ends the process (exit, the host gone, or end of input); see `Connection`.
+        return connection.run()
     }
 }
