@@ -144,7 +144,9 @@ private struct Scanner {
                 skipWhitespace()
                 guard i < n else {
                     let what = nodes[top].kind == .object ? "',' or '}'" : "',' or ']'"
-                    throw fail("unexpected end of input; expected \(what) to continue the \(nodes[top].kind == .object ? "object" : "array") opened at byte \(nodes[top].start)")
+                    throw fail(
+                        "unexpected end of input; expected \(what) to continue the \(nodes[top].kind == .object ? "object" : "array") opened at byte \(nodes[top].start)"
+                    )
                 }
                 let c = p[i]
                 if nodes[top].kind == .object {
@@ -175,8 +177,9 @@ private struct Scanner {
 
     @inline(__always) mutating func append(_ kind: JSONKind, _ start: Int, escaped: Bool = false) {
         let index = nodes.count
-        nodes.append(JSONDocument.Node(
-            start: UInt32(start), end: UInt32(i), next: UInt32(index + 1), count: 0, kind: kind, escaped: escaped))
+        nodes.append(
+            JSONDocument.Node(
+                start: UInt32(start), end: UInt32(i), next: UInt32(index + 1), count: 0, kind: kind, escaped: escaped))
     }
 
     mutating func open(_ kind: JSONKind) throws(JSONParseError) {
@@ -287,7 +290,9 @@ private struct Scanner {
                 try scanEscape()
             } else if c < 0x20 {
                 let hex = String(c, radix: 16, uppercase: true)
-                throw fail("control character U+\(hex.count == 1 ? "000" : "00")\(hex) in a string; write it as an escape such as \\n or \\u00\(hex.count == 1 ? "0" : "")\(hex)")
+                throw fail(
+                    "control character U+\(hex.count == 1 ? "000" : "00")\(hex) in a string; write it as an escape such as \\n or \\u00\(hex.count == 1 ? "0" : "")\(hex)"
+                )
             } else {
                 try scanUTF8()
             }
@@ -320,15 +325,21 @@ private struct Scanner {
             let unit = try hex4()
             if unit >= 0xD800 && unit <= 0xDBFF {
                 guard i + 1 < n, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else {
-                    throw fail("lone surrogate \\u\(String(unit, radix: 16, uppercase: true)): a high surrogate must be followed by a \\u low surrogate", at: start)
+                    throw fail(
+                        "lone surrogate \\u\(String(unit, radix: 16, uppercase: true)): a high surrogate must be followed by a \\u low surrogate",
+                        at: start)
                 }
                 i += 2
                 let low = try hex4()
                 guard low >= 0xDC00 && low <= 0xDFFF else {
-                    throw fail("lone surrogate \\u\(String(unit, radix: 16, uppercase: true)): it is followed by \\u\(String(low, radix: 16, uppercase: true)), which is not a low surrogate", at: start)
+                    throw fail(
+                        "lone surrogate \\u\(String(unit, radix: 16, uppercase: true)): it is followed by \\u\(String(low, radix: 16, uppercase: true)), which is not a low surrogate",
+                        at: start)
                 }
             } else if unit >= 0xDC00 && unit <= 0xDFFF {
-                throw fail("lone surrogate \\u\(String(unit, radix: 16, uppercase: true)): a low surrogate must follow a high surrogate", at: start)
+                throw fail(
+                    "lone surrogate \\u\(String(unit, radix: 16, uppercase: true)): a low surrogate must follow a high surrogate", at: start
+                )
             }
         default:
             throw fail("invalid escape \\\(found(i).trimmingQuotes); expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX", at: start)
@@ -371,11 +382,15 @@ private struct Scanner {
         guard i + need < n else { throw fail("invalid UTF-8: the text ends inside a multi-byte character", kind: .invalidUTF8) }
         let second = p[i + 1]
         guard second >= lo && second <= hi else {
-            throw fail("invalid UTF-8: byte 0x\(String(second, radix: 16, uppercase: true)) cannot follow 0x\(String(c, radix: 16, uppercase: true))", at: i + 1, kind: .invalidUTF8)
+            throw fail(
+                "invalid UTF-8: byte 0x\(String(second, radix: 16, uppercase: true)) cannot follow 0x\(String(c, radix: 16, uppercase: true))",
+                at: i + 1, kind: .invalidUTF8)
         }
         if need > 1 {
             for k in 2...need where p[i + k] & 0xC0 != 0x80 {
-                throw fail("invalid UTF-8: byte 0x\(String(p[i + k], radix: 16, uppercase: true)) is not a continuation byte", at: i + k, kind: .invalidUTF8)
+                throw fail(
+                    "invalid UTF-8: byte 0x\(String(p[i + k], radix: 16, uppercase: true)) is not a continuation byte", at: i + k,
+                    kind: .invalidUTF8)
             }
         }
         i += need + 1
@@ -430,6 +445,6 @@ private struct Scanner {
     }
 }
 
-private extension String {
-    var trimmingQuotes: String { count > 2 && hasPrefix("'") && hasSuffix("'") ? String(dropFirst().dropLast()) : self }
+extension String {
+    fileprivate var trimmingQuotes: String { count > 2 && hasPrefix("'") && hasSuffix("'") ? String(dropFirst().dropLast()) : self }
 }

@@ -21,7 +21,8 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible, Expressi
         var i = token.startIndex
         while i < token.endIndex {
             if token[i] == UInt8(ascii: "~"), i + 1 < token.endIndex,
-               token[i + 1] == UInt8(ascii: "0") || token[i + 1] == UInt8(ascii: "1") {
+                token[i + 1] == UInt8(ascii: "0") || token[i + 1] == UInt8(ascii: "1")
+            {
                 out.append(token[i + 1] == UInt8(ascii: "0") ? UInt8(ascii: "~") : UInt8(ascii: "/"))
                 i += 2
             } else {

@@ -35,12 +35,14 @@ public final class DedicatedThread: @unchecked Sendable {
 
         let start = Unmanaged.passRetained(Start(body: body, thread: self)).toOpaque()
         var handle = ThreadPlatform.newThreadHandle
-        let result = pthread_create(&handle, &attributes, { context in
-            let start = Unmanaged<Start>.fromOpaque(ThreadPlatform.threadArgument(context)).takeRetainedValue()
-            start.body()
-            start.thread.markFinished()
-            return nil
-        }, start)
+        let result = pthread_create(
+            &handle, &attributes,
+            { context in
+                let start = Unmanaged<Start>.fromOpaque(ThreadPlatform.threadArgument(context)).takeRetainedValue()
+                start.body()
+                start.thread.markFinished()
+                return nil
+            }, start)
         if result != 0 {
             Unmanaged<Start>.fromOpaque(start).release()
             fatalError("cannot start thread '\(name)': pthread_create failed with \(result)")

@@ -18,12 +18,14 @@ public enum InteractionLookup: Sendable, Equatable {
         var matches: [(sysId: String, number: String?)] = []
         for row in rows {
             guard let sessionField = row["client_session_id"] else {
-                return .inconclusive(reason: "the lookup's rows have no client_session_id field: the interaction table may not have it, "
-                    + "or the integration user cannot read it, so the query matched unrelated records")
+                return .inconclusive(
+                    reason: "the lookup's rows have no client_session_id field: the interaction table may not have it, "
+                        + "or the integration user cannot read it, so the query matched unrelated records")
             }
             guard sessionField.stringValue == clientSessionId else {
-                return .inconclusive(reason: "the lookup returned a record whose client_session_id is not \(JSONValue.string(clientSessionId).jsonString) "
-                    + "(the query condition was not applied)")
+                return .inconclusive(
+                    reason: "the lookup returned a record whose client_session_id is not \(JSONValue.string(clientSessionId).jsonString) "
+                        + "(the query condition was not applied)")
             }
             guard let sysId = row["sys_id"]?.stringValue, !sysId.isEmpty else {
                 return .inconclusive(reason: "the lookup's matching row has no sys_id")
@@ -31,8 +33,9 @@ public enum InteractionLookup: Sendable, Equatable {
             matches.append((sysId, row["number"]?.stringValue))
         }
         guard matches.count == 1 else {
-            return .inconclusive(reason: "\(matches.count) interaction records have client_session_id \(JSONValue.string(clientSessionId).jsonString); "
-                + "a person must decide which one this call is")
+            return .inconclusive(
+                reason: "\(matches.count) interaction records have client_session_id \(JSONValue.string(clientSessionId).jsonString); "
+                    + "a person must decide which one this call is")
         }
         return .found(sysId: matches[0].sysId, number: matches[0].number)
     }

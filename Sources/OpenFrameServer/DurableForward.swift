@@ -34,7 +34,8 @@ enum DurableForward {
         }
         guard let outbox else {
             throw ResponseError.invalidParams(
-                "\(method): \"delivery\": \"durable\" needs an outbox; start the server with --outbox FILE or pass initializationOptions.outbox")
+                "\(method): \"delivery\": \"durable\" needs an outbox; start the server with --outbox FILE or pass initializationOptions.outbox"
+            )
         }
         var waitMs = defaultWaitMs
         if let node = try parameters.member("waitMs") {
@@ -52,20 +53,25 @@ enum DurableForward {
             switch (named, outboxId) {
             case (let text?, nil):
                 guard SysID.isValid(text) else {
-                    throw ResponseError.invalidParams("\(method): params.interactionSysId must be 32 hexadecimal characters (a sys_id); it becomes part of the URL")
+                    throw ResponseError.invalidParams(
+                        "\(method): params.interactionSysId must be 32 hexadecimal characters (a sys_id); it becomes part of the URL")
                 }
                 sysId = text.lowercased()  // one rule with immediate updates (ForwardMethods)
             case (nil, let id?):
                 guard let create = outbox.store.item(id), create.operation == .create else {
-                    throw ResponseError.invalidParams("\(method): params.outboxId \(JSONValue.string(id).jsonString) is not a create in the outbox "
-                        + "(see openframe/outbox; delivered items leave the outbox after --outbox-max-age: use the sysId then)")
+                    throw ResponseError.invalidParams(
+                        "\(method): params.outboxId \(JSONValue.string(id).jsonString) is not a create in the outbox "
+                            + "(see openframe/outbox; delivered items leave the outbox after --outbox-max-age: use the sysId then)")
                 }
                 if create.state == .failed {
-                    throw ResponseError.invalidParams("\(method): the create \(id) failed (\(create.reason ?? "")), so there is no record to update")
+                    throw ResponseError.invalidParams(
+                        "\(method): the create \(id) failed (\(create.reason ?? "")), so there is no record to update")
                 }
                 dependsOn = id
             default:
-                throw ResponseError.invalidParams("\(method): give exactly one of params.interactionSysId and params.outboxId (the create's, for a create still in the outbox)")
+                throw ResponseError.invalidParams(
+                    "\(method): give exactly one of params.interactionSysId and params.outboxId (the create's, for a create still in the outbox)"
+                )
             }
         }
         let payload = try parameters.require("payload", .object)
@@ -79,8 +85,9 @@ enum DurableForward {
             method: method, progress: progress)
         let item: OutboxItem
         do throws(OutboxFileError) {
-            item = try outbox.submit(operation: operation == .create ? .create : .update, payload: payload.value,
-                                     apiVersion: apiVersion, dependsOn: dependsOn, sysId: sysId)
+            item = try outbox.submit(
+                operation: operation == .create ? .create : .update, payload: payload.value,
+                apiVersion: apiVersion, dependsOn: dependsOn, sysId: sysId)
         } catch {
             progress.end("not accepted: the outbox could not store it")
             throw ResponseError(

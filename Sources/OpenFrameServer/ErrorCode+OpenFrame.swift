@@ -23,10 +23,11 @@ extension ErrorCode {
 
     /// Every code the server sends (JSON-RPC's, LSP's, openframe-rpc's), by the names protocol.md's
     /// table and the clients' error maps use (Python spells them in UPPER_SNAKE_CASE).
-    public static let sentByServer: [(name: String, code: ErrorCode)] = sentByJSONRPC + [
-        ("InstanceError", .instanceError),
-        ("InstanceUnreachable", .instanceUnreachable),
-        ("OutboxUnavailable", .outboxUnavailable),
-        ("DeliveryParked", .deliveryParked),
-    ]
+    public static let sentByServer: [(name: String, code: ErrorCode)] =
+        sentByJSONRPC + [
+            ("InstanceError", .instanceError),
+            ("InstanceUnreachable", .instanceUnreachable),
+            ("OutboxUnavailable", .outboxUnavailable),
+            ("DeliveryParked", .deliveryParked),
+        ]
 }

@@ -102,7 +102,8 @@ enum APIVersionParam {
         guard let text = try parameters.optionalString("apiVersion") else { return nil }
         let digits = text.utf8.dropFirst()
         guard text.hasPrefix("v"), !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-            throw ResponseError.invalidParams("\(parameters.methodName): params.apiVersion must be 'v' followed by digits, such as \"v1\"; found \"\(text)\"")
+            throw ResponseError.invalidParams(
+                "\(parameters.methodName): params.apiVersion must be 'v' followed by digits, such as \"v1\"; found \"\(text)\"")
         }
         return text
     }
@@ -113,7 +114,8 @@ enum TokenParam {
     static func read(_ parameters: Parameters) throws(ResponseError) -> JSONValue? {
         guard let node = try parameters.member("workDoneToken") else { return nil }
         guard node.kind == .string || node.kind == .number else {
-            throw ResponseError.invalidParams("\(parameters.methodName): params.workDoneToken must be a string or a number; found \(node.kind)")
+            throw ResponseError.invalidParams(
+                "\(parameters.methodName): params.workDoneToken must be a string or a number; found \(node.kind)")
         }
         return node.value
     }

@@ -48,13 +48,15 @@ public final class OpenFrameService: Sendable {
         let outbox = self.outbox
         registrar.requestRaw(ValidateMethod.name, ValidateMethod.handleRaw)
         for operation in Operation.allCases {
-            registrar.request(ForwardMethods.name(of: operation), cancelData: ForwardMethods.notSent, async: { context in
-                outbox.startOnce()
-                if DurableForward.applies(context) {
-                    return try await DurableForward.handle(context, operation, outbox: outbox.delivery)
-                }
-                return try await ForwardMethods.handle(context, operation, target: box)
-            })
+            registrar.request(
+                ForwardMethods.name(of: operation), cancelData: ForwardMethods.notSent,
+                async: { context in
+                    outbox.startOnce()
+                    if DurableForward.applies(context) {
+                        return try await DurableForward.handle(context, operation, outbox: outbox.delivery)
+                    }
+                    return try await ForwardMethods.handle(context, operation, target: box)
+                })
         }
         registrar.request(OutboxMethod.name) { context in
             outbox.startOnce()
@@ -84,11 +86,13 @@ public final class OpenFrameService: Sendable {
             }
             if let node = options["outbox"], !node.isNull {
                 guard let path = node.stringValue, !path.isEmpty else {
-                    throw ResponseError.invalidParams("initialize: initializationOptions.outbox must be a file path (a non-empty string); found \(node.kind)")
+                    throw ResponseError.invalidParams(
+                        "initialize: initializationOptions.outbox must be a file path (a non-empty string); found \(node.kind)")
                 }
                 if let open = outbox.delivery {
                     guard open.store.path == path else {
-                        throw ResponseError.invalidParams("initialize: initializationOptions.outbox \(path) differs from the outbox already in use (\(open.store.path))")
+                        throw ResponseError.invalidParams(
+                            "initialize: initializationOptions.outbox \(path) differs from the outbox already in use (\(open.store.path))")
                     }
                 } else {
                     do throws(ForwardingError) {

@@ -1,3 +1,8 @@
+import JSON
+import JSONRPC
+import Locking
+import OpenFrameForwarding
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,10 +14,6 @@ import Musl
 #else
 import Foundation
 #endif
-import Locking
-import JSON
-import JSONRPC
-import OpenFrameForwarding
 
 /// The outbox in use, if any: opened at start (`--outbox`) or by `initialize` (`initializationOptions.outbox`).
 ///
@@ -73,9 +74,11 @@ public enum OutboxNotifications {
                 server?.notify(delivered, params: ["outboxId": .string(item.id), "result": .object(item.result ?? [:])])
             },
             failed: { [weak server] item in
-                server?.notify(deliveryFailed, params: [
-                    "outboxId": .string(item.id), "error": error(of: item).json, "parked": .bool(item.state == .parked),
-                ])
+                server?.notify(
+                    deliveryFailed,
+                    params: [
+                        "outboxId": .string(item.id), "error": error(of: item).json, "parked": .bool(item.state == .parked),
+                    ])
             },
             paused: { [weak server] reason in
                 server?.notify(paused, params: ["reason": .string(reason)])
@@ -89,8 +92,9 @@ public enum OutboxNotifications {
         if item.state == .parked {
             error = ResponseError(code: .deliveryParked, message: "parked: \(reason)", data: ["reason": .string(reason)])
         } else if let stored = item.result, let status = stored["httpStatus"]?.intValue {
-            error = ForwardingErrorMapping.responseError(.instance(
-                httpStatus: status, message: stored["message"]?.stringValue ?? "", detail: stored["detail"]?.stringValue))
+            error = ForwardingErrorMapping.responseError(
+                .instance(
+                    httpStatus: status, message: stored["message"]?.stringValue ?? "", detail: stored["detail"]?.stringValue))
         } else {
             error = ResponseError.invalidParams("not delivered: \(reason)")
         }
@@ -109,18 +113,22 @@ enum OutboxMethod {
         let parameters = context.parameters
         if context.params != nil, !(context.params!.isNull) { try parameters.rejectUnknown(allowed: ["state", "includePayload"]) }
         guard let delivery = box.delivery else {
-            throw ResponseError.invalidParams("\(name): no outbox is configured; start the server with --outbox FILE or pass initializationOptions.outbox")
+            throw ResponseError.invalidParams(
+                "\(name): no outbox is configured; start the server with --outbox FILE or pass initializationOptions.outbox")
         }
         var state: OutboxItem.State?
         if let text = try parameters.optionalString("state") {
             guard let value = OutboxItem.State(rawValue: text) else {
-                throw ResponseError.invalidParams("\(name): params.state must be \"queued\", \"delivered\", \"parked\" or \"failed\"; found \"\(text)\"")
+                throw ResponseError.invalidParams(
+                    "\(name): params.state must be \"queued\", \"delivered\", \"parked\" or \"failed\"; found \"\(text)\"")
             }
             state = value
         }
         var includePayload = false
         if let node = try parameters.member("includePayload") {
-            guard let flag = node.boolValue else { throw ResponseError.invalidParams("\(name): params.includePayload must be true or false") }
+            guard let flag = node.boolValue else {
+                throw ResponseError.invalidParams("\(name): params.includePayload must be true or false")
+            }
             includePayload = flag
         }
         let items = delivery.store.list(state: state).map { item -> JSONValue in

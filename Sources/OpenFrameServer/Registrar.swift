@@ -55,7 +55,8 @@ public final class Registrar: @unchecked Sendable {
 
     /// `cancelData` is what a -32800 for this request carries in `data` (see `Server.register`).
     public func request(
-        _ method: String, announcing capability: Capability? = nil, cancelData: JSONValue? = nil, async handler: @escaping Server.AsyncHandler
+        _ method: String, announcing capability: Capability? = nil, cancelData: JSONValue? = nil,
+        async handler: @escaping Server.AsyncHandler
     ) {
         record(request: method, capability)
         server.register(method, cancelData: cancelData, async: handler)

@@ -1,3 +1,8 @@
+import JSON
+import JSONRPC
+import Locking
+import OpenFrameForwarding
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,10 +14,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import JSONRPC
-import OpenFrameForwarding
-import Locking
 
 /// How to reach the instance, from the command line and the environment; `initialize`'s
 /// `initializationOptions` may override the instance and the credentials. Credentials never come
@@ -55,7 +56,8 @@ public struct TargetSettings: Sendable {
         var instance = effectiveInstance
         if let node = options?["instance"], !node.isNull {
             guard let name = node.stringValue, !name.isEmpty else {
-                throw .configuration("initializationOptions.instance must be a non-empty string (an instance name or URL); found \(node.kind)")
+                throw .configuration(
+                    "initializationOptions.instance must be a non-empty string (an instance name or URL); found \(node.kind)")
             }
             instance = name
         }
@@ -92,7 +94,11 @@ final class TargetBox: @unchecked Sendable {
 
     var target: any InteractionTarget {
         get { lock.withLock { _target } }
-        set { lock.withLock { _target = newValue; failure = nil } }
+        set {
+            lock.withLock {
+                _target = newValue; failure = nil
+            }
+        }
     }
 
     func fail(_ message: String) {

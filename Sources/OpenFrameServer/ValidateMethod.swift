@@ -25,20 +25,29 @@ enum ValidateMethod {
         var operationNode: JSONNode?, sysIdNode: JSONNode?, payload: JSONNode?, text: JSONNode?, encodingNode: JSONNode?
         for member in try parameters.object().members {
             let key = member.keyNode
-            if key.stringEquals("payload") { payload = member.value }
-            else if key.stringEquals("operation") { operationNode = member.value }
-            else if key.stringEquals("text") { text = member.value }
-            else if key.stringEquals("interactionSysId") { sysIdNode = member.value }
-            else if key.stringEquals("positionEncoding") { encodingNode = member.value }
-            else { throw parameters.unknownMember(member.key, allowed: allowedParams) }
+            if key.stringEquals("payload") {
+                payload = member.value
+            } else if key.stringEquals("operation") {
+                operationNode = member.value
+            } else if key.stringEquals("text") {
+                text = member.value
+            } else if key.stringEquals("interactionSysId") {
+                sysIdNode = member.value
+            } else if key.stringEquals("positionEncoding") {
+                encodingNode = member.value
+            } else {
+                throw parameters.unknownMember(member.key, allowed: allowedParams)
+            }
         }
-        let operation = try OperationParam.read(parameters, try parameters.optionalString("operation", value: operationNode), default: .create)
+        let operation = try OperationParam.read(
+            parameters, try parameters.optionalString("operation", value: operationNode), default: .create)
         let sysId = try parameters.optionalString("interactionSysId", value: sysIdNode)
         let encoding = try PositionEncodingParam.read(parameters, try parameters.optionalString("positionEncoding", value: encodingNode))
 
         switch (payload, text) {
         case (nil, nil):
-            throw ResponseError.invalidParams("\(name): expected params.payload (the payload object) or params.text (the payload as JSON text)")
+            throw ResponseError.invalidParams(
+                "\(name): expected params.payload (the payload object) or params.text (the payload as JSON text)")
         case (.some, .some):
             throw ResponseError.invalidParams("\(name): give params.payload or params.text, not both")
         case (let payload?, nil):
@@ -46,7 +55,8 @@ enum ValidateMethod {
             return try result(report, lineIndex: nil, encoding: encoding, context: context)
         case (nil, let text?):
             guard let string = text.stringValue else {
-                throw ResponseError.invalidParams("\(name): params.text must be a string holding the payload's JSON text; found \(text.kind)")
+                throw ResponseError.invalidParams(
+                    "\(name): params.text must be a string holding the payload's JSON text; found \(text.kind)")
             }
             let bytes = Array(string.utf8)
             try stopIfCancelled(context, before: "validating")
@@ -95,13 +105,15 @@ enum OperationParam {
     }
 
     /// For a value already read from the params.
-    static func read(_ parameters: Parameters, _ value: String?, default defaultValue: Operation? = nil) throws(ResponseError) -> Operation {
+    static func read(_ parameters: Parameters, _ value: String?, default defaultValue: Operation? = nil) throws(ResponseError) -> Operation
+    {
         guard let text = value else {
             if let defaultValue { return defaultValue }
             throw ResponseError.invalidParams("\(parameters.methodName): missing params.operation; expected \"create\" or \"update\"")
         }
         guard let operation = Operation(rawValue: text) else {
-            throw ResponseError.invalidParams("\(parameters.methodName): params.operation must be \"create\" or \"update\"; found \"\(text)\"")
+            throw ResponseError.invalidParams(
+                "\(parameters.methodName): params.operation must be \"create\" or \"update\"; found \"\(text)\"")
         }
         return operation
     }
@@ -117,7 +129,8 @@ enum PositionEncodingParam {
     static func read(_ parameters: Parameters, _ value: String?) throws(ResponseError) -> PositionEncoding {
         guard let text = value else { return .utf16 }
         guard let encoding = PositionEncoding(rawValue: text) else {
-            throw ResponseError.invalidParams("\(parameters.methodName): params.positionEncoding must be \"utf-16\" or \"utf-8\"; found \"\(text)\"")
+            throw ResponseError.invalidParams(
+                "\(parameters.methodName): params.positionEncoding must be \"utf-16\" or \"utf-8\"; found \"\(text)\"")
         }
         return encoding
     }

@@ -1,3 +1,5 @@
+import OpenFrameServer
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import OpenFrameServer
 
 /// Entry point: picks the command; each command returns its exit status.
 let arguments = CommandLine.arguments.dropFirst()
@@ -30,7 +31,8 @@ case "--help", "-h", "help":
     Terminal.out(ServeCommand.overview + "\n")
     status = 0
 case let first? where !first.hasPrefix("-"):
-    status = Terminal.usageError("unknown command '\(first)'; expected 'serve', 'validate', 'schema' or 'outbox' (see 'openframe-rpc --help')")
+    status = Terminal.usageError(
+        "unknown command '\(first)'; expected 'serve', 'validate', 'schema' or 'outbox' (see 'openframe-rpc --help')")
 default:
     status = ServeCommand.run(arguments)
 }

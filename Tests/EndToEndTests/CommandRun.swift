@@ -8,7 +8,8 @@ struct CommandRun {
     let stderr: String
 
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], unset: [String] = [], terminal: Bool = false, currentDirectory: URL? = nil
+        _ arguments: [String], environment: [String: String] = [:], unset: [String] = [], terminal: Bool = false,
+        currentDirectory: URL? = nil
     ) async throws -> CommandRun {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
@@ -35,7 +36,9 @@ struct CommandRun {
         let stdout = Pipe()
         if terminal {
             master = PseudoTerminal.openpt(O_RDWR | O_NOCTTY)
-            guard master >= 0, PseudoTerminal.grantpt(master) == 0, PseudoTerminal.unlockpt(master) == 0, let name = PseudoTerminal.ptsname(master) else {
+            guard master >= 0, PseudoTerminal.grantpt(master) == 0, PseudoTerminal.unlockpt(master) == 0,
+                let name = PseudoTerminal.ptsname(master)
+            else {
                 throw POSIXError(.ENOTTY)
             }
             let slave = open(String(cString: name), O_RDWR | O_NOCTTY)
@@ -62,7 +65,9 @@ struct CommandRun {
         }
         errDone.wait()
         process.waitUntilExit()
-        return CommandRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err.bytes, as: UTF8.self))
+        return CommandRun(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err.bytes, as: UTF8.self))
     }
 
     /// Until end of file, or EIO: a pseudo-terminal's master reports its slave's last close that way.

@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// Durable delivery through the real binary against the real stand-in: outages, kills, ambiguous
 /// failures and the lookup that keeps a create from being made twice.
@@ -18,7 +18,10 @@ struct DurableDeliveryTests {
     }
 
     static func update(outboxId: String, step: String) -> JSONValue {
-        ["delivery": "durable", "waitMs": 0, "outboxId": .string(outboxId), "payload": ["interaction": ["additionalParams": ["step": .string(step)]]]]
+        [
+            "delivery": "durable", "waitMs": 0, "outboxId": .string(outboxId),
+            "payload": ["interaction": ["additionalParams": ["step": .string(step)]]],
+        ]
     }
 
     /// Polls `condition` until it holds or `seconds` pass.
@@ -76,7 +79,9 @@ struct DurableDeliveryTests {
         #expect(records.count == count)
         #expect(Set(Self.sessions(records)).count == count)
         for (_, record) in records.members {
-            let steps = record["updatePayloads"]?.arrayValue?.compactMap { $0["payload"]?["interaction"]?["additionalParams"]?["step"]?.stringValue }
+            let steps = record["updatePayloads"]?.arrayValue?.compactMap {
+                $0["payload"]?["interaction"]?["additionalParams"]?["step"]?.stringValue
+            }
             #expect(steps == ["first", "second"], "\(record)")
         }
         #expect(try await Self.creates(standIn).count == count)
@@ -98,7 +103,9 @@ struct DurableDeliveryTests {
         var sent = Set<String>()
         var generator = SystemRandomNumberGenerator()
         for round in 0..<10 {
-            let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.5", "--request-timeout", "1"])
+            let server = try ServerProcess([
+                "--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.5", "--request-timeout", "1",
+            ])
             for index in 0..<8 {
                 let session = "kill-\(round)-\(index)"
                 sent.insert(session)
@@ -115,7 +122,9 @@ struct DurableDeliveryTests {
             _ = await server.waitForExit()
         }
         // A last server on the same file resumes everything still queued.
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.5", "--request-timeout", "1"])
+        let server = try ServerProcess([
+            "--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.5", "--request-timeout", "1",
+        ])
         var poll = 10_000
         let drained = await Self.eventually(60) {
             poll += 1
@@ -140,7 +149,9 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"drop": "after_store", "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-drop")
         defer { try? FileManager.default.removeItem(at: file) }
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
+        let server = try ServerProcess([
+            "--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1",
+        ])
         var params = Self.create("dropped-1")
         if case .object(var object) = params { object["waitMs"] = 10_000; params = .object(object) }
         server.request(1, "openframe/createVoiceInteraction", params)
@@ -166,7 +177,9 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"drop": "after_store", "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-missing")
         defer { try? FileManager.default.removeItem(at: file) }
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
+        let server = try ServerProcess([
+            "--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1",
+        ])
         server.request(1, "openframe/createVoiceInteraction", Self.create("missing-field"))
         let outboxId = try #require(await server.response(1)?["result"]?["outboxId"]?.stringValue)
         #expect(await Self.eventually(15) { !Self.notifications(server, "openframe/deliveryFailed").isEmpty })
@@ -190,7 +203,9 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"status": 502, "html": true, "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-403")
         defer { try? FileManager.default.removeItem(at: file) }
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
+        let server = try ServerProcess([
+            "--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1",
+        ])
         var params = Self.create("forbidden-1")
         if case .object(var object) = params { object["waitMs"] = 10_000; params = .object(object) }
         server.request(1, "openframe/createVoiceInteraction", params)
@@ -209,9 +224,12 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"drop": "after_read", "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-blind")
         defer { try? FileManager.default.removeItem(at: file) }
-        let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
-        server.request(1, "openframe/createVoiceInteraction",
-                       ["delivery": "durable", "waitMs": 10_000, "payload": ["interaction": ["userPhoneNumber": "+14089965744"]]])
+        let server = try ServerProcess([
+            "--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1",
+        ])
+        server.request(
+            1, "openframe/createVoiceInteraction",
+            ["delivery": "durable", "waitMs": 10_000, "payload": ["interaction": ["userPhoneNumber": "+14089965744"]]])
         let result = try #require(await server.response(1, timeout: 15)?["result"])
         #expect(result["status"] == "PARKED")
         #expect(result["reason"]?.stringValue?.contains("clientSessionId") == true)
@@ -223,7 +241,8 @@ struct DurableDeliveryTests {
 
     @Test func aRefusedPayloadFailsFinallyAndItsUpdatesWithIt() async throws {
         let standIn = try await StandIn()
-        try await standIn.addFaults(#"[{"status": 400, "error": {"message": "Bad Request", "detail": "no"}, "match": {"operation": "create"}}]"#)
+        try await standIn.addFaults(
+            #"[{"status": 400, "error": {"message": "Bad Request", "detail": "no"}, "match": {"operation": "create"}}]"#)
         let file = Self.temporaryFile("outbox-400")
         defer { try? FileManager.default.removeItem(at: file) }
         let server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path])
@@ -246,11 +265,13 @@ struct DurableDeliveryTests {
         let file = Self.temporaryFile("outbox-full")
         defer { try? FileManager.default.removeItem(at: file) }
         // A file-size limit of one block, with SIGXFSZ ignored: the append fails with EFBIG, as on a full disk.
-        let server = try ServerProcess(["--outbox", file.path],
-                                       launcher: ["/bin/sh", "-c", "ulimit -f 1; trap '' XFSZ; exec \"$@\"", "sh"])
+        let server = try ServerProcess(
+            ["--outbox", file.path],
+            launcher: ["/bin/sh", "-c", "ulimit -f 1; trap '' XFSZ; exec \"$@\"", "sh"])
         let big = String(repeating: "x", count: 4000)
-        server.request(1, "openframe/createVoiceInteraction",
-                       Self.create("full-1", extra: ["additionalParams": ["note": .string(big)]]))
+        server.request(
+            1, "openframe/createVoiceInteraction",
+            Self.create("full-1", extra: ["additionalParams": ["note": .string(big)]]))
         let error = try #require(await server.response(1)?["error"])
         #expect(error["code"] == -33010)
         let message = error["message"]?.stringValue ?? ""
@@ -269,8 +290,9 @@ struct DurableDeliveryTests {
         let error = try #require(await server.response(1)?["error"])
         #expect(error["code"] == -32602)
         #expect(error["message"]?.stringValue?.contains("--outbox FILE") == true)
-        server.request(2, "openframe/createVoiceInteraction",
-                       ["waitMs": 5, "payload": ["interaction": ["userPhoneNumber": "+14089965744"]]])
+        server.request(
+            2, "openframe/createVoiceInteraction",
+            ["waitMs": 5, "payload": ["interaction": ["userPhoneNumber": "+14089965744"]]])
         #expect(await server.response(2)?["error"]?["message"]?.stringValue?.contains("need \"delivery\": \"durable\"") == true)
         server.closeInput()
         #expect(await server.waitForExit() == 0)
@@ -281,11 +303,14 @@ struct DurableDeliveryTests {
         try await standIn.addFaults(#"[{"drop": "after_read", "match": {"operation": "create"}, "times": 2}]"#)
         let file = Self.temporaryFile("outbox-operator")
         defer { try? FileManager.default.removeItem(at: file) }
-        var server = try ServerProcess(["--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1"])
+        var server = try ServerProcess([
+            "--instance", standIn.url, "--outbox", file.path, "--outbox-retry-cap", "0.2", "--request-timeout", "1",
+        ])
         var ids: [String] = []
         for index in 0..<2 {
-            server.request(index, "openframe/createVoiceInteraction",
-                           ["delivery": "durable", "waitMs": 10_000, "payload": ["interaction": ["userPhoneNumber": "+14089965744"]]])
+            server.request(
+                index, "openframe/createVoiceInteraction",
+                ["delivery": "durable", "waitMs": 10_000, "payload": ["interaction": ["userPhoneNumber": "+14089965744"]]])
             let result = try #require(await server.response(index, timeout: 15)?["result"])
             #expect(result["status"] == "PARKED")
             ids.append(try #require(result["outboxId"]?.stringValue))
@@ -298,7 +323,9 @@ struct DurableDeliveryTests {
 
         let listed = try await CommandResult.run(["outbox", file.path, "--state", "parked"])
         #expect(listed.status == 0)
-        #expect(ids.allSatisfy { listed.stdout.contains($0) } && listed.stdout.contains("without interaction.clientSessionId"), "\(listed.stdout)")
+        #expect(
+            ids.allSatisfy { listed.stdout.contains($0) } && listed.stdout.contains("without interaction.clientSessionId"),
+            "\(listed.stdout)")
         let json = try await CommandResult.run(["outbox", file.path, "--format", "json"])
         let document = try JSONParser.parse(json.stdout).root.value
         #expect(document["items"]?.arrayValue?.compactMap { $0["state"]?.stringValue } == ["parked", "parked"])

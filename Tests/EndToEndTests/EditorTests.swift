@@ -33,26 +33,33 @@ struct EditorTests {
         let columns = Columns(utf8: utf8Offered)
         var general: JSONObject = [:]
         if utf8Offered { general["positionEncodings"] = ["utf-8", "utf-16"] }
-        server.request(1, "initialize", [
-            "processId": nil, "rootUri": nil,
-            "capabilities": ["general": .object(general), "textDocument": ["completion": ["completionItem": ["snippetSupport": false]]]],
-        ])
+        server.request(
+            1, "initialize",
+            [
+                "processId": nil, "rootUri": nil,
+                "capabilities": [
+                    "general": .object(general), "textDocument": ["completion": ["completionItem": ["snippetSupport": false]]],
+                ],
+            ])
         let initialize = try #require(await server.response(1))
         var capabilities = try #require(initialize["result"]?["capabilities"]?.objectValue)
         let methods = capabilities["experimental"]?["openframe"]?["methods"]?.arrayValue ?? []
         #expect(methods.contains("openframe/validate") && methods.contains("openframe/schema"), "\(methods)")
         capabilities["experimental"] = nil
-        #expect(JSONValue.object(capabilities) == [
-            "positionEncoding": utf8Offered ? "utf-8" : "utf-16",
-            "textDocumentSync": ["openClose": true, "change": 2],
-            "hoverProvider": true,
-            "completionProvider": ["triggerCharacters": ["\""], "resolveProvider": false],
-            "codeActionProvider": ["codeActionKinds": ["quickfix"]],
-        ])
+        #expect(
+            JSONValue.object(capabilities) == [
+                "positionEncoding": utf8Offered ? "utf-8" : "utf-16",
+                "textDocumentSync": ["openClose": true, "change": 2],
+                "hoverProvider": true,
+                "completionProvider": ["triggerCharacters": ["\""], "resolveProvider": false],
+                "codeActionProvider": ["codeActionKinds": ["quickfix"]],
+            ])
         server.notify("initialized", [:])
 
         // Open: the phone number is not E.164.
-        server.notify("textDocument/didOpen", ["textDocument": ["uri": .string(Self.uri), "languageId": "json", "version": 1, "text": .string(Self.text)]])
+        server.notify(
+            "textDocument/didOpen",
+            ["textDocument": ["uri": .string(Self.uri), "languageId": "json", "version": 1, "text": .string(Self.text)]])
         let opened = try #require(await server.publish(Self.uri, version: 1))
         let phone1 = try #require(opened["diagnostics"]?.arrayValue?.first)
         #expect(opened["diagnostics"]?.arrayValue?.count == 1)
@@ -62,14 +69,18 @@ struct EditorTests {
         #expect(phone1["source"] == "openframe")
 
         // Two incremental changes: é becomes ü😀 (multi-byte for multi-byte), then a misspelt member at the line's end.
-        server.notify("textDocument/didChange", [
-            "textDocument": ["uri": .string(Self.uri), "version": 2],
-            "contentChanges": [["range": columns.range(24, 24, 25, 26), "text": "ü😀"]],
-        ])
-        server.notify("textDocument/didChange", [
-            "textDocument": ["uri": .string(Self.uri), "version": 3],
-            "contentChanges": [["range": columns.range(68, 73, 68, 73), "text": #", "inbound_id": "x""#]],
-        ])
+        server.notify(
+            "textDocument/didChange",
+            [
+                "textDocument": ["uri": .string(Self.uri), "version": 2],
+                "contentChanges": [["range": columns.range(24, 24, 25, 26), "text": "ü😀"]],
+            ])
+        server.notify(
+            "textDocument/didChange",
+            [
+                "textDocument": ["uri": .string(Self.uri), "version": 3],
+                "contentChanges": [["range": columns.range(68, 73, 68, 73), "text": #", "inbound_id": "x""#]],
+            ])
         let changed = try #require(await server.publish(Self.uri, version: 3))
         let diagnostics = try #require(changed["diagnostics"]?.arrayValue)
         #expect(diagnostics.map { $0["code"] } == ["invalid-phone-number", "unknown-member"])
@@ -81,8 +92,10 @@ struct EditorTests {
         let hover = try #require(await server.response(2)?["result"])
         #expect(hover["range"] == columns.range(32, 37, 49, 54))
         #expect(hover["contents"]?["kind"] == "markdown")
-        #expect(hover["contents"]?["value"]?.stringValue?.hasPrefix(
-            "**userPhoneNumber** — `interaction.userPhoneNumber`\n\nPhone number of the user that made the call associated with the voice interaction.") == true)
+        #expect(
+            hover["contents"]?["value"]?.stringValue?.hasPrefix(
+                "**userPhoneNumber** — `interaction.userPhoneNumber`\n\nPhone number of the user that made the call associated with the voice interaction."
+            ) == true)
 
         // Completion inside the misspelt name: the members interaction still lacks; the colon is already there.
         server.request(3, "textDocument/completion", ["textDocument": ["uri": .string(Self.uri)], "position": columns.at(73, 78)])
@@ -93,11 +106,13 @@ struct EditorTests {
         #expect(items[1]["documentation"]?["kind"] == "markdown")
 
         // Quick fixes for the whole document.
-        server.request(4, "textDocument/codeAction", [
-            "textDocument": ["uri": .string(Self.uri)],
-            "range": ["start": ["line": 0, "character": 0], "end": ["line": 5, "character": 0]],
-            "context": ["diagnostics": changed["diagnostics"]!],
-        ])
+        server.request(
+            4, "textDocument/codeAction",
+            [
+                "textDocument": ["uri": .string(Self.uri)],
+                "range": ["start": ["line": 0, "character": 0], "end": ["line": 5, "character": 0]],
+                "context": ["diagnostics": changed["diagnostics"]!],
+            ])
         let actions = try #require(await server.response(4)?["result"]?.arrayValue)
         #expect(actions.map { $0["title"] } == ["Use +14089965744", "Rename to inboundId"])
         #expect(actions.allSatisfy { $0["kind"] == "quickfix" && $0["isPreferred"] == true })
@@ -109,21 +124,28 @@ struct EditorTests {
         #expect(renameEdit == [["range": columns.range(70, 75, 82, 87), "newText": "\"inboundId\""]])
 
         // Apply both as the client would (the later one first) and the document is clean.
-        server.notify("textDocument/didChange", [
-            "textDocument": ["uri": .string(Self.uri), "version": 4],
-            "contentChanges": .array((renameEdit + phoneEdit).map { ["range": $0["range"]!, "text": $0["newText"]!] }),
-        ])
+        server.notify(
+            "textDocument/didChange",
+            [
+                "textDocument": ["uri": .string(Self.uri), "version": 4],
+                "contentChanges": .array((renameEdit + phoneEdit).map { ["range": $0["range"]!, "text": $0["newText"]!] }),
+            ])
         #expect(try #require(await server.publish(Self.uri, version: 4))["diagnostics"] == [])
 
         // An editor buffer that was never saved: the create rule applies.
-        server.notify("textDocument/didOpen", ["textDocument": ["uri": "untitled:Untitled-1", "languageId": "json", "version": 1, "text": "{}"]])
+        server.notify(
+            "textDocument/didOpen", ["textDocument": ["uri": "untitled:Untitled-1", "languageId": "json", "version": 1, "text": "{}"]])
         let untitled = try #require(await server.publish("untitled:Untitled-1", version: 1))
         #expect(untitled["diagnostics"]?.arrayValue?.map { $0["code"] } == ["missing-member"])
-        #expect(untitled["diagnostics"]?.arrayValue?.first?["range"] == ["start": ["line": 0, "character": 0], "end": ["line": 0, "character": 1]])
+        #expect(
+            untitled["diagnostics"]?.arrayValue?.first?["range"] == [
+                "start": ["line": 0, "character": 0], "end": ["line": 0, "character": 1],
+            ])
 
         // Close clears; requests about a closed document say so.
         server.notify("textDocument/didClose", ["textDocument": ["uri": .string(Self.uri)]])
-        let cleared = try #require(await server.notification("textDocument/publishDiagnostics") { $0["uri"]?.stringValue == Self.uri && $0["version"] == nil })
+        let cleared = try #require(
+            await server.notification("textDocument/publishDiagnostics") { $0["uri"]?.stringValue == Self.uri && $0["version"] == nil })
         #expect(cleared == ["uri": .string(Self.uri), "diagnostics": []])
         server.request(5, "textDocument/hover", ["textDocument": ["uri": .string(Self.uri)], "position": columns.at(40, 45)])
         #expect(await server.response(5)?["result"] == .null)
@@ -133,7 +155,9 @@ struct EditorTests {
         // The schema method answers what is checked in.
         server.request(7, "openframe/schema", ["operation": "create"])
         let schema = try #require(await server.response(7)?["result"])
-        let checkedIn = try JSONParser.parse(Array(Data(contentsOf: ServerProcess.repositoryRoot.appendingPathComponent("schema/create.schema.json")))).root.value
+        let checkedIn = try JSONParser.parse(
+            Array(Data(contentsOf: ServerProcess.repositoryRoot.appendingPathComponent("schema/create.schema.json")))
+        ).root.value
         #expect(schema == checkedIn)
 
         server.request(8, "shutdown")
@@ -150,15 +174,21 @@ struct EditorTests {
         let uri = "file:///tmp/openframe-e2e/x.update.json"
         server.notify("textDocument/didOpen", ["textDocument": ["uri": .string(uri), "languageId": "json", "version": 1, "text": "{}"]])
         #expect(await server.publish(uri, version: 1)?["diagnostics"]?.arrayValue?.map { $0["code"] } == ["missing-member"])
-        server.notify("textDocument/didChange", [
-            "textDocument": ["uri": .string(uri), "version": 2],
-            "contentChanges": [["range": ["start": ["line": 0, "character": 1], "end": ["line": 0, "character": 0]], "text": "x"]],
-        ])
-        server.notify("textDocument/didChange", ["textDocument": ["uri": "file:///never-opened.json", "version": 2], "contentChanges": [["text": "{"]]])
-        server.notify("textDocument/didChange", [
-            "textDocument": ["uri": .string(uri), "version": 3],
-            "contentChanges": [["text": #"{"interaction": {"inboundId": "i-1"}}"#]],
-        ])
+        server.notify(
+            "textDocument/didChange",
+            [
+                "textDocument": ["uri": .string(uri), "version": 2],
+                "contentChanges": [["range": ["start": ["line": 0, "character": 1], "end": ["line": 0, "character": 0]], "text": "x"]],
+            ])
+        server.notify(
+            "textDocument/didChange",
+            ["textDocument": ["uri": "file:///never-opened.json", "version": 2], "contentChanges": [["text": "{"]]])
+        server.notify(
+            "textDocument/didChange",
+            [
+                "textDocument": ["uri": .string(uri), "version": 3],
+                "contentChanges": [["text": #"{"interaction": {"inboundId": "i-1"}}"#]],
+            ])
         // An update needs no userPhoneNumber: the document name decided the operation.
         #expect(await server.publish(uri, version: 3)?["diagnostics"] == [])
         server.closeInput()
@@ -172,9 +202,11 @@ struct EditorTests {
         let server = try ServerProcess([], framing: .lsp)
         let uri = "file:///tmp/openframe-e2e/large.create.json"
         let log = #"{"call_id": "2323223", "agent": "a8f98bb0eb32010045e1a5115206fe3a", "start_time": "2024-11-04 21:45:00"}"#
-        let text = "{\"interaction\": {\"clientSessionId\": \"\", \"userPhoneNumber\": \"+14089965744\"},\n\"phoneLogs\": [\n"
+        let text =
+            "{\"interaction\": {\"clientSessionId\": \"\", \"userPhoneNumber\": \"+14089965744\"},\n\"phoneLogs\": [\n"
             + Array(repeating: log, count: 4000).joined(separator: ",\n") + "\n]}\n"
-        server.notify("textDocument/didOpen", ["textDocument": ["uri": .string(uri), "languageId": "json", "version": 1, "text": .string(text)]])
+        server.notify(
+            "textDocument/didOpen", ["textDocument": ["uri": .string(uri), "languageId": "json", "version": 1, "text": .string(text)]])
         // Type 60 characters into clientSessionId, faster than anyone types: all in one write.
         var burst: [UInt8] = []
         for version in 2...61 {
@@ -183,7 +215,13 @@ struct EditorTests {
                 "jsonrpc": "2.0", "method": "textDocument/didChange",
                 "params": [
                     "textDocument": ["uri": .string(uri), "version": .int(version)],
-                    "contentChanges": [["range": ["start": ["line": 0, "character": .int(character)], "end": ["line": 0, "character": .int(character)]], "text": "x"]],
+                    "contentChanges": [
+                        [
+                            "range": [
+                                "start": ["line": 0, "character": .int(character)], "end": ["line": 0, "character": .int(character)],
+                            ], "text": "x",
+                        ]
+                    ],
                 ],
             ]
             let body = JSONWriter.serialize(change)

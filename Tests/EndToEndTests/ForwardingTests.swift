@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// Create and update through the real binary: against the embedded sandbox, and against the
 /// instance stand-in, asserting what the stand-in received.
@@ -9,16 +9,22 @@ import TestSupport
 struct ForwardingTests {
     static let examples = ServerProcess.repositoryRoot.appendingPathComponent("examples")
     static var createPayload: JSONValue {
-        get throws { try JSONParser.parse(Array(Data(contentsOf: examples.appendingPathComponent("voice-interaction.create.json")))).root.value }
+        get throws {
+            try JSONParser.parse(Array(Data(contentsOf: examples.appendingPathComponent("voice-interaction.create.json")))).root.value
+        }
     }
     static var updatePayload: JSONValue {
-        get throws { try JSONParser.parse(Array(Data(contentsOf: examples.appendingPathComponent("voice-interaction.update.json")))).root.value }
+        get throws {
+            try JSONParser.parse(Array(Data(contentsOf: examples.appendingPathComponent("voice-interaction.update.json")))).root.value
+        }
     }
     static let callerPayload: JSONValue = ["interaction": ["userPhoneNumber": "+14089965744", "clientSessionId": "ccaas-42"]]
     static let secret = "s3cr3t-Pa55word-never-shown"
 
     func progress(_ server: ServerProcess, token: String) -> [JSONValue] {
-        server.received.filter { $0["method"] == "$/progress" && $0["params"]?["token"] == .string(token) }.compactMap { $0["params"]?["value"] }
+        server.received.filter { $0["method"] == "$/progress" && $0["params"]?["token"] == .string(token) }.compactMap {
+            $0["params"]?["value"]
+        }
     }
 
     @Test func sandboxCreateUpdateWithProgress() async throws {
@@ -47,10 +53,16 @@ struct ForwardingTests {
 
         server.request(3, "openframe/updateVoiceInteraction", ["interactionSysId": .string(sysId), "payload": try Self.updatePayload])
         #expect(await server.response(3)?["result"] == ["status": "SUCCESS", "target": "sandbox"])
-        server.request(4, "openframe/updateVoiceInteraction", ["interactionSysId": "0123456789abcdef0123456789abcdef", "payload": try Self.updatePayload])
+        server.request(
+            4, "openframe/updateVoiceInteraction",
+            ["interactionSysId": "0123456789abcdef0123456789abcdef", "payload": try Self.updatePayload])
         let missing = try #require(await server.response(4)?["error"])
         #expect(missing["code"] == -33001)
-        #expect(missing["data"] == ["httpStatus": 404, "error": ["message": "No Record found", "detail": "Record doesn't exist or ACL restricts the record retrieval"]])
+        #expect(
+            missing["data"] == [
+                "httpStatus": 404,
+                "error": ["message": "No Record found", "detail": "Record doesn't exist or ACL restricts the record retrieval"],
+            ])
         server.closeInput()
         #expect(await server.waitForExit() == 0)
     }
@@ -77,7 +89,8 @@ struct ForwardingTests {
     @Test func invalidPayloadsAndParamsAreNeverSent() async throws {
         let standIn = try await StandIn()
         let server = try ServerProcess(["--instance", standIn.url])
-        server.request(1, "openframe/createVoiceInteraction", ["payload": ["interaction": ["userPhoneNumber": "408-996-5744"]], "workDoneToken": 7])
+        server.request(
+            1, "openframe/createVoiceInteraction", ["payload": ["interaction": ["userPhoneNumber": "408-996-5744"]], "workDoneToken": 7])
         server.request(2, "openframe/createVoiceInteraction", ["payload": Self.callerPayload, "apiVersion": "../../x"])
         server.request(3, "openframe/updateVoiceInteraction", ["interactionSysId": "../../sys_user", "payload": try Self.updatePayload])
         server.request(4, "openframe/createVoiceInteraction", ["payload": Self.callerPayload, "extra": true])
@@ -86,7 +99,9 @@ struct ForwardingTests {
         #expect(invalid["data"]?["diagnostics"]?[0]?["code"] == "invalid-phone-number")
         #expect(progress(server, token: "").isEmpty)
         #expect(server.received.contains { $0["params"]?["token"] == 7 && $0["params"]?["value"]?["kind"] == "end" })
-        #expect(await server.response(2)?["error"]?["message"]?.stringValue?.contains("params.apiVersion must be 'v' followed by digits") == true)
+        #expect(
+            await server.response(2)?["error"]?["message"]?.stringValue?.contains("params.apiVersion must be 'v' followed by digits")
+                == true)
         #expect(await server.response(3)?["error"]?["message"]?.stringValue?.contains("32 hexadecimal characters") == true)
         #expect(await server.response(4)?["error"]?["code"] == -32602)
         #expect(try await standIn.requests().isEmpty)
@@ -94,7 +109,8 @@ struct ForwardingTests {
 
     @Test func createAndUpdateReachTheInstanceAsTheAPIExpects() async throws {
         let standIn = try await StandIn(["--auth", "basic", "--username", "integration", "--password", Self.secret])
-        let server = try ServerProcess(["--instance", standIn.url], environment: ["OPENFRAME_USERNAME": "integration", "OPENFRAME_PASSWORD": Self.secret])
+        let server = try ServerProcess(
+            ["--instance", standIn.url], environment: ["OPENFRAME_USERNAME": "integration", "OPENFRAME_PASSWORD": Self.secret])
         server.request(1, "initialize", [:])
         #expect(await server.response(1)?["result"]?["capabilities"]?["experimental"]?["openframe"]?["target"] == "instance")
         let payload = try Self.createPayload
@@ -102,7 +118,9 @@ struct ForwardingTests {
         let created = try #require(await server.response(2)?["result"])
         #expect(created["status"] == "SUCCESS" && created["target"] == "instance")
         let sysId = try #require(created["sysId"]?.stringValue)
-        server.request(3, "openframe/updateVoiceInteraction", ["interactionSysId": .string(sysId), "payload": try Self.updatePayload, "apiVersion": "v2"])
+        server.request(
+            3, "openframe/updateVoiceInteraction",
+            ["interactionSysId": .string(sysId), "payload": try Self.updatePayload, "apiVersion": "v2"])
         #expect(await server.response(3)?["result"] == ["status": "SUCCESS", "target": "instance"])
 
         let requests = try await standIn.requests()
@@ -157,7 +175,8 @@ struct ForwardingTests {
         server.request(4, "openframe/createVoiceInteraction", ["payload": Self.callerPayload, "workDoneToken": "retry"])
         #expect(await server.response(4)?["result"]?["status"] == "SUCCESS")
         #expect(try await standIn.requests().count == 2)
-        #expect(progress(server, token: "retry").contains { $0["message"]?.stringValue?.hasPrefix("retrying (attempt 2) in 1.0 s") == true })
+        #expect(
+            progress(server, token: "retry").contains { $0["message"]?.stringValue?.hasPrefix("retrying (attempt 2) in 1.0 s") == true })
 
         // An HTML page from a proxy: reported, shortened.
         try await standIn.addFaults(#"[{"status": 502, "html": true}]"#)
@@ -217,7 +236,8 @@ struct ForwardingTests {
     @Test func initializationOptionsChooseTheInstance() async throws {
         let standIn = try await StandIn(["--auth", "apikey", "--api-key", "k-123"])
         let server = try ServerProcess([])
-        server.request(1, "initialize", ["initializationOptions": ["instance": .string(standIn.url), "auth": ["type": "apiKey", "key": "k-123"]]])
+        server.request(
+            1, "initialize", ["initializationOptions": ["instance": .string(standIn.url), "auth": ["type": "apiKey", "key": "k-123"]]])
         #expect(await server.response(1)?["result"]?["capabilities"]?["experimental"]?["openframe"]?["target"] == "instance")
         server.request(2, "openframe/createVoiceInteraction", ["payload": Self.callerPayload])
         #expect(await server.response(2)?["result"]?["target"] == "instance")

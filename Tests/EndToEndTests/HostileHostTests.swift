@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 14: what a hostile host (on stdio) or a hostile instance (over HTTP) found, each through
 /// the real binary, as a host drives it. Each test failed before its fix.
@@ -77,12 +77,15 @@ struct HostileHostTests {
 
     @Test func aBatchAnswerStopsGrowingAtItsLimit() async throws {
         // 1000 validations of 150 repeated keys each: about 45 KB of answer apiece, 45 MB in all.
-        let text = "{\"interaction\":{\"userPhoneNumber\":\"+14089965744\","
+        let text =
+            "{\"interaction\":{\"userPhoneNumber\":\"+14089965744\","
             + Array(repeating: "\"clientSessionId\":\"x\"", count: 150).joined(separator: ",") + "}}"
         let server = try ServerProcess(["--log-level", "error"])
-        server.send(.array((1...1000).map { id in
-            ["jsonrpc": "2.0", "id": .int(id), "method": "openframe/validate", "params": ["text": .string(text)]]
-        }))
+        server.send(
+            .array(
+                (1...1000).map { id in
+                    ["jsonrpc": "2.0", "id": .int(id), "method": "openframe/validate", "params": ["text": .string(text)]]
+                }))
         let messages = await server.waitForMessages(1, timeout: 180)
         let answers = try #require(messages.first?.arrayValue)
         #expect(answers.count == 1000)
@@ -111,7 +114,9 @@ struct HostileHostTests {
             server.send(Self.create(second, token: "\(second)"))
             // Wait until one is on the wire and the other waits its turn behind it (either may win).
             func messages(_ id: Int) -> [String] {
-                server.received.filter { $0["params"]?["token"] == .string("\(id)") }.compactMap { $0["params"]?["value"]?["message"]?.stringValue }
+                server.received.filter { $0["params"]?["token"] == .string("\(id)") }.compactMap {
+                    $0["params"]?["value"]?["message"]?.stringValue
+                }
             }
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline {
@@ -130,7 +135,9 @@ struct HostileHostTests {
                 let received = server.received
                 let answerAt = try #require(received.firstIndex { $0["id"]?.intValue == id })
                 let endAt = received.firstIndex { $0["params"]?["token"] == .string("\(id)") && $0["params"]?["value"]?["kind"] == "end" }
-                #expect(endAt != nil && endAt! < answerAt, "round \(round), id \(id): the end must come before the answer: \(received.suffix(6))")
+                #expect(
+                    endAt != nil && endAt! < answerAt,
+                    "round \(round), id \(id): the end must come before the answer: \(received.suffix(6))")
                 #expect(!received[answerAt...].contains { $0["params"]?["token"] == .string("\(id)") }, "nothing of it after its answer")
             }
             try await standIn.control("DELETE", "/requests")
@@ -155,12 +162,18 @@ struct HostileHostTests {
     }
 
     @Test(arguments: [
-        ("985 A's then the key, in a ServiceNow error message", apiKey,
-         #"{"status": 500, "error": {"message": "\#(String(repeating: "A", count: 985))\#(apiKey)", "detail": "echo"}}"#),
-        ("175 x's then the key, in an HTML page", apiKey,
-         #"{"status": 502, "html": "<html><body><p>\#(String(repeating: "x", count: 175))\#(apiKey)</p></body></html>"}"#),
-        ("a key with two spaces, in an HTML page's text and comment", spacedKey,
-         #"{"status": 502, "html": "<html><body><!-- \#(spacedKey) --><p>proxy saw \#(spacedKey)</p></body></html>"}"#),
+        (
+            "985 A's then the key, in a ServiceNow error message", apiKey,
+            #"{"status": 500, "error": {"message": "\#(String(repeating: "A", count: 985))\#(apiKey)", "detail": "echo"}}"#
+        ),
+        (
+            "175 x's then the key, in an HTML page", apiKey,
+            #"{"status": 502, "html": "<html><body><p>\#(String(repeating: "x", count: 175))\#(apiKey)</p></body></html>"}"#
+        ),
+        (
+            "a key with two spaces, in an HTML page's text and comment", spacedKey,
+            #"{"status": 502, "html": "<html><body><!-- \#(spacedKey) --><p>proxy saw \#(spacedKey)</p></body></html>"}"#
+        ),
     ])
     func anEchoedSecretNeverShows(_ what: String, _ key: String, _ fault: String) async throws {
         let standIn = try await StandIn()
@@ -184,7 +197,8 @@ struct HostileHostTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
         let server = try ServerProcess(["--sandbox", file.path])
-        server.send(.array([Self.create(1, session: "before-exit"), ["jsonrpc": "2.0", "method": "exit"], Self.create(2, session: "after-exit")]))
+        server.send(
+            .array([Self.create(1, session: "before-exit"), ["jsonrpc": "2.0", "method": "exit"], Self.create(2, session: "after-exit")]))
         #expect(await server.waitForExit() == 1)
         let answers = try #require(server.received.first?.arrayValue)
         #expect(answers.count == 2)
@@ -299,7 +313,8 @@ struct HostileHostTests {
         let server = try ServerProcess(["--instance", standIn.url])
         server.send(Self.create(1))
         let instanceSysId = try #require(await server.response(1)?["result"]?["sysId"]?.stringValue)
-        server.request(2, "openframe/updateVoiceInteraction", ["interactionSysId": .string(instanceSysId.uppercased()), "payload": Self.caller])
+        server.request(
+            2, "openframe/updateVoiceInteraction", ["interactionSysId": .string(instanceSysId.uppercased()), "payload": Self.caller])
         #expect(await server.response(2)?["result"]?["status"] == "SUCCESS")
         let requests = try await standIn.requests()
         #expect(requests.last?["path"] == .string("/api/now/openframe/voice-interaction/\(instanceSysId)"))

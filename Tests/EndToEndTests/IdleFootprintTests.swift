@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import JSON
+import Testing
 
 /// Issue 10, item 5: a host that only validates never pays for forwarding. The real binary,
 /// idle after `initialize`, must map none of forwarding's libraries (checked in
@@ -26,12 +26,15 @@ struct IdleFootprintTests {
         _ = await server.response(2)
         server.notify("exit")
         _ = await server.waitForExit()
-        let names = maps.split(separator: "\n").compactMap { line in line.split(separator: " ").last.map { String($0.split(separator: "/").last ?? $0).lowercased() } }
+        let names = maps.split(separator: "\n").compactMap { line in
+            line.split(separator: " ").last.map { String($0.split(separator: "/").last ?? $0).lowercased() }
+        }
         return Array(Set(names)).sorted()
     }
 
-    @Test("no XML library (libxml2, FoundationXML) is mapped by an idle server",
-          .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/maps")))
+    @Test(
+        "no XML library (libxml2, FoundationXML) is mapped by an idle server",
+        .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/maps")))
     func noXMLLibrary() async throws {
         let libraries = try await mappedLibraries()
         #expect(libraries.contains { $0.hasPrefix("libc.so") || $0.hasPrefix("libc-") }, "maps were read: \(libraries)")
@@ -39,8 +42,9 @@ struct IdleFootprintTests {
     }
 
     /// libcurl is loaded by the forwarding transport (dlopen) on the first forward, never at start.
-    @Test("no networking library (libcurl, FoundationNetworking) is mapped by an idle server",
-          .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/maps")))
+    @Test(
+        "no networking library (libcurl, FoundationNetworking) is mapped by an idle server",
+        .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/maps")))
     func noNetworkingLibrary() async throws {
         let libraries = try await mappedLibraries()
         #expect(libraries.contains { $0.hasPrefix("libc.so") || $0.hasPrefix("libc-") }, "maps were read: \(libraries)")
@@ -51,12 +55,15 @@ struct IdleFootprintTests {
     /// internationalization, ICU's data) costs ~5 MB resident and start-up time for nothing.
     /// Linked shared, it would show in the maps; linked statically (the default on Linux), its
     /// symbols (mangled `$s10Foundation…`) would be in the binary's symbol table.
-    @Test("full Foundation (libFoundation, FoundationInternationalization, ICU) is neither mapped by an idle server nor linked in",
-          .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/maps")))
+    @Test(
+        "full Foundation (libFoundation, FoundationInternationalization, ICU) is neither mapped by an idle server nor linked in",
+        .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/maps")))
     func noFullFoundation() async throws {
         let libraries = try await mappedLibraries()
         #expect(libraries.contains { $0.hasPrefix("libc.so") || $0.hasPrefix("libc-") }, "maps were read: \(libraries)")
-        #expect(!libraries.contains { $0.hasPrefix("libfoundation.so") || $0.contains("foundationinternationalization") || $0.contains("icu") }, "\(libraries)")
+        #expect(
+            !libraries.contains { $0.hasPrefix("libfoundation.so") || $0.contains("foundationinternationalization") || $0.contains("icu") },
+            "\(libraries)")
 
         let binary = Array(try Data(contentsOf: ServerProcess.binary))
         func holds(_ text: String) -> Bool {

@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// Forwarding through the real binary on the libcurl transport: connections kept and reused,
 /// never a silent re-send, `mayHaveActed` exact, hard limits, TLS options, libcurl loaded only
@@ -46,7 +46,9 @@ struct KeptAliveForwardingTests {
         #expect(error["data"]?["reason"]?.stringValue?.contains("the instance may have created the record; not retried") == true)
         log = try await standIn.requests()
         #expect(log.count == 4, "sent once, not re-sent by libcurl")
-        let ids = try await standIn.records().members.compactMap { $0.value["createPayload"]?["interaction"]?["clientSessionId"]?.stringValue }
+        let ids = try await standIn.records().members.compactMap {
+            $0.value["createPayload"]?["interaction"]?["clientSessionId"]?.stringValue
+        }
         #expect(ids.filter { $0 == "dropped" }.count == 1)
 
         // And forwarding goes on, on a fresh connection.
@@ -91,7 +93,8 @@ struct KeptAliveForwardingTests {
         #expect(ContinuousClock.now - started < .seconds(3))
         // A proxy's 503 page without Retry-After: not retried (the upstream may have acted).
         try await standIn.control("POST", "/reset")
-        try await standIn.addFaults(#"[{"status": 503, "html": "<html><body>upstream connect error or disconnect/reset before headers</body></html>"}]"#)
+        try await standIn.addFaults(
+            #"[{"status": 503, "html": "<html><body>upstream connect error or disconnect/reset before headers</body></html>"}]"#)
         server.request(3, "openframe/createVoiceInteraction", ["payload": Self.payload("proxy")])
         let proxy = try #require(await server.response(3)?["error"])
         #expect(proxy["code"] == -33001 && proxy["data"]?["httpStatus"] == 503)
@@ -140,8 +143,11 @@ struct KeptAliveForwardingTests {
 
     @Test func anOAuthTokenWithCRLFIsRefusedNeverSent() async throws {
         let standIn = try await StandIn(["--auth", "oauth", "--client-id", "cid", "--client-secret", "client-secret-value"])
-        try await standIn.addFaults(#"[{"match": {"operation": "token"}, "body": "{\"access_token\":\"abc\\r\\nX-Injected: 1\",\"token_type\":\"Bearer\",\"expires_in\":1800}"}]"#)
-        let server = try ServerProcess(["--instance", standIn.url], environment: ["OPENFRAME_CLIENT_ID": "cid", "OPENFRAME_CLIENT_SECRET": "client-secret-value"])
+        try await standIn.addFaults(
+            #"[{"match": {"operation": "token"}, "body": "{\"access_token\":\"abc\\r\\nX-Injected: 1\",\"token_type\":\"Bearer\",\"expires_in\":1800}"}]"#
+        )
+        let server = try ServerProcess(
+            ["--instance", standIn.url], environment: ["OPENFRAME_CLIENT_ID": "cid", "OPENFRAME_CLIENT_SECRET": "client-secret-value"])
         server.request(1, "openframe/createVoiceInteraction", ["payload": Self.payload("t")])
         let error = try #require(await server.response(1)?["error"])
         #expect(error["code"] == -33001)
@@ -165,7 +171,8 @@ struct KeptAliveForwardingTests {
         #expect(await viaEnvironment.response(1)?["result"]?["status"] == "SUCCESS")
 
         let viaOptions = try ServerProcess([])
-        viaOptions.request(1, "initialize", ["initializationOptions": ["instance": .string(tlsURL), "tls": ["caFile": .string(certificates.caFile)]]])
+        viaOptions.request(
+            1, "initialize", ["initializationOptions": ["instance": .string(tlsURL), "tls": ["caFile": .string(certificates.caFile)]]])
         #expect(await viaOptions.response(1)?["result"] != nil)
         viaOptions.request(2, "openframe/createVoiceInteraction", ["payload": Self.payload("options")])
         #expect(await viaOptions.response(2)?["result"]?["status"] == "SUCCESS")
@@ -187,13 +194,18 @@ struct KeptAliveForwardingTests {
     @Test func mutualTLSFromTheEnvironmentNeverShowsTheKeyPassword() async throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
-        let standIn = try await StandIn(["--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
-                                         "--tls-client-ca", certificates.caFile])
+        let standIn = try await StandIn([
+            "--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
+            "--tls-client-ca", certificates.caFile,
+        ])
         let tlsURL = try #require(standIn.tlsURL)
         let password = "key-pass-phrase-never-shown"
-        let server = try ServerProcess(["--instance", tlsURL, "--log-level", "trace"], environment: [
-            "OPENFRAME_CA_FILE": certificates.caFile, "OPENFRAME_CLIENT_CERT": certificates.clientCertificate,
-            "OPENFRAME_CLIENT_KEY": certificates.clientKey, "OPENFRAME_CLIENT_KEY_PASSWORD": password])
+        let server = try ServerProcess(
+            ["--instance", tlsURL, "--log-level", "trace"],
+            environment: [
+                "OPENFRAME_CA_FILE": certificates.caFile, "OPENFRAME_CLIENT_CERT": certificates.clientCertificate,
+                "OPENFRAME_CLIENT_KEY": certificates.clientKey, "OPENFRAME_CLIENT_KEY_PASSWORD": password,
+            ])
         server.request(1, "initialize", [:])
         _ = await server.response(1)
         server.request(2, "openframe/createVoiceInteraction", ["payload": Self.payload("mtls")])
@@ -203,7 +215,8 @@ struct KeptAliveForwardingTests {
         let everything = server.received.map(\.jsonString).joined() + server.errorOutput
         #expect(!everything.contains(password))
 
-        let onlyCertificate = try ServerProcess(["--instance", tlsURL], environment: ["OPENFRAME_CLIENT_CERT": certificates.clientCertificate])
+        let onlyCertificate = try ServerProcess(
+            ["--instance", tlsURL], environment: ["OPENFRAME_CLIENT_CERT": certificates.clientCertificate])
         onlyCertificate.closeInput()
         #expect(await onlyCertificate.waitForExit() == 2)
         #expect(onlyCertificate.errorOutput.contains("OPENFRAME_CLIENT_KEY"))
@@ -213,13 +226,15 @@ struct KeptAliveForwardingTests {
     /// case only) for http, `https_proxy`/`HTTPS_PROXY` for https, and `NO_PROXY`/`no_proxy`.
     @Test func proxyVariablesAreHonoured() async throws {
         let proxy = try await StandIn()
-        let viaProxy = try ServerProcess(["--instance", "http://127.0.0.1:9", "--max-attempts", "1"], environment: ["http_proxy": proxy.url])
+        let viaProxy = try ServerProcess(
+            ["--instance", "http://127.0.0.1:9", "--max-attempts", "1"], environment: ["http_proxy": proxy.url])
         viaProxy.request(1, "openframe/createVoiceInteraction", ["payload": Self.payload("p")])
         #expect(await viaProxy.response(1)?["result"]?["status"] == "SUCCESS")
         #expect(try await proxy.requests().first?["target"] == "http://127.0.0.1:9/api/now/openframe/voice-interaction")
 
-        let bypassed = try ServerProcess(["--instance", "http://127.0.0.1:9", "--max-attempts", "1"],
-                                         environment: ["http_proxy": proxy.url, "NO_PROXY": "127.0.0.1"])
+        let bypassed = try ServerProcess(
+            ["--instance", "http://127.0.0.1:9", "--max-attempts", "1"],
+            environment: ["http_proxy": proxy.url, "NO_PROXY": "127.0.0.1"])
         bypassed.request(1, "openframe/createVoiceInteraction", ["payload": Self.payload("n")])
         #expect(await bypassed.response(1)?["error"]?["data"]?["mayHaveActed"] == false)
         #expect(try await proxy.requests().count == 1)
@@ -227,7 +242,8 @@ struct KeptAliveForwardingTests {
 
     @Test func tokenRequestsAndCreatesShareTheConnection() async throws {
         let standIn = try await StandIn(["--auth", "oauth", "--client-id", "cid", "--client-secret", "client-secret-value"])
-        let server = try ServerProcess(["--instance", standIn.url], environment: ["OPENFRAME_CLIENT_ID": "cid", "OPENFRAME_CLIENT_SECRET": "client-secret-value"])
+        let server = try ServerProcess(
+            ["--instance", standIn.url], environment: ["OPENFRAME_CLIENT_ID": "cid", "OPENFRAME_CLIENT_SECRET": "client-secret-value"])
         for id in 1...2 {
             server.request(id, "openframe/createVoiceInteraction", ["payload": Self.payload("o\(id)")])
             #expect(await server.response(id)?["result"]?["status"] == "SUCCESS")

@@ -16,7 +16,9 @@ struct ServeTests {
         server.request(3, "shutdown")
         let initialize = try #require(await server.response(1))
         #expect(initialize["result"]?["serverInfo"]?["name"] == "openframe-rpc")
-        #expect(initialize["result"]?["capabilities"]?["experimental"]?["openframe"]?["methods"]?.arrayValue?.contains("openframe/validate") == true)
+        #expect(
+            initialize["result"]?["capabilities"]?["experimental"]?["openframe"]?["methods"]?.arrayValue?.contains("openframe/validate")
+                == true)
         #expect(await server.response(2)?["result"]?["valid"] == true)
         #expect(await server.response(3)?["result"] == .null)
         server.notify("exit")
@@ -33,7 +35,8 @@ struct ServeTests {
     @Test func contentLengthCountsBytesNotCharacters() async throws {
         let server = try ServerProcess(["--framing", "lsp"], framing: .lsp)
         // "é" and "😀" are 2 and 4 bytes: a server counting characters would misread the frame.
-        server.request(1, "openframe/validate", ["payload": ["interaction": ["userPhoneNumber": "+14089965744", "clientSessionId": "café 😀"]]])
+        server.request(
+            1, "openframe/validate", ["payload": ["interaction": ["userPhoneNumber": "+14089965744", "clientSessionId": "café 😀"]]])
         server.request(2, "openframe/validate", ["payload": Self.validPayload])
         #expect(await server.response(1)?["result"]?["valid"] == true)
         #expect(await server.response(2)?["result"]?["valid"] == true)
@@ -43,10 +46,14 @@ struct ServeTests {
 
     @Test func lspHeadersAreTolerant() async throws {
         let server = try ServerProcess([], framing: .lsp)
-        let body = #"{"jsonrpc":"2.0","id":1,"method":"openframe/validate","params":{"payload":{"interaction":{"userPhoneNumber":"+14089965744"}}}}"#
+        let body =
+            #"{"jsonrpc":"2.0","id":1,"method":"openframe/validate","params":{"payload":{"interaction":{"userPhoneNumber":"+14089965744"}}}}"#
         let count = body.utf8.count
         // Stray blank lines, lowercase header names, a Content-Type, an unknown header, bare LF line ends.
-        server.write(Array("\r\n\r\ncontent-length: \(count)\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\nX-Extra: 1\r\n\r\n\(body)".utf8))
+        server.write(
+            Array(
+                "\r\n\r\ncontent-length: \(count)\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\nX-Extra: 1\r\n\r\n\(body)"
+                    .utf8))
         server.write(Array("\nCONTENT-LENGTH:\(count)\n\n\(body.replacingOccurrences(of: "\"id\":1", with: "\"id\":2"))".utf8))
         #expect(await server.response(1)?["result"]?["valid"] == true)
         #expect(await server.response(2)?["result"]?["valid"] == true)
@@ -58,7 +65,9 @@ struct ServeTests {
         let server = try ServerProcess([], framing: .ndjson)
         var text = ""
         for id in 1...500 {
-            text += #"{"jsonrpc":"2.0","id":\#(id),"method":"openframe/validate","params":{"payload":{"interaction":{"userPhoneNumber":"+14089965744"}}}}"# + "\n"
+            text +=
+                #"{"jsonrpc":"2.0","id":\#(id),"method":"openframe/validate","params":{"payload":{"interaction":{"userPhoneNumber":"+14089965744"}}}}"#
+                + "\n"
         }
         server.write(Array(text.utf8))
         server.closeInput()
@@ -87,7 +96,9 @@ struct ServeTests {
         valid(2)
         server.send(#"{"jsonrpc":"2.0","id":"\#(String(repeating: "x", count: 10_000))","method":"openframe/validate"}"#); expected += 1
         valid(3)
-        server.write(framing == .lsp ? Array("Content-Length: 5\r\n\r\n".utf8) + [0x22, 0xFF, 0xFE, 0x22, 0x20] : [0x22, 0xFF, 0xFE, 0x22, 0x0A]); expected += 1
+        server.write(
+            framing == .lsp ? Array("Content-Length: 5\r\n\r\n".utf8) + [0x22, 0xFF, 0xFE, 0x22, 0x20] : [0x22, 0xFF, 0xFE, 0x22, 0x0A]);
+        expected += 1
         valid(4)
         server.send(String(repeating: "[", count: 1000) + String(repeating: "]", count: 1000)); expected += 1
         valid(5)
@@ -119,7 +130,9 @@ struct ServeTests {
         try process.run()
         // The host is gone: nobody reads the server's stdout any more.
         try output.fileHandleForReading.close()
-        let line = #"{"jsonrpc":"2.0","id":1,"method":"openframe/validate","params":{"payload":{"interaction":{"userPhoneNumber":"+14089965744"}}}}"# + "\n"
+        let line =
+            #"{"jsonrpc":"2.0","id":1,"method":"openframe/validate","params":{"payload":{"interaction":{"userPhoneNumber":"+14089965744"}}}}"#
+            + "\n"
         for _ in 0..<50 { try? input.fileHandleForWriting.write(contentsOf: Data(line.utf8)) }
         try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(10)

@@ -221,7 +221,9 @@ struct CommandResult {
         let out = readAll(stdout.fileHandleForReading.fileDescriptor)
         errDone.wait()
         process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err.bytes, as: UTF8.self))
+        return CommandResult(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err.bytes, as: UTF8.self))
     }
 
     private static func readAll(_ fd: Int32) -> [UInt8] {

@@ -15,14 +15,21 @@ struct ValidateCommandTests {
     }
 
     @Test func examplesAreValidAndWarningsPrintCompilerStyle() async throws {
-        let result = try await CommandResult.run(["validate", "examples/voice-interaction.create.json", "examples/voice-interaction.update.json"], currentDirectory: root)
+        let result = try await CommandResult.run(
+            ["validate", "examples/voice-interaction.create.json", "examples/voice-interaction.update.json"], currentDirectory: root)
         #expect(result.status == 0)
-        #expect(result.stdout == "examples/voice-interaction.create.json:3:24: warning: interaction.userPhoneNumber \"+1303506536\" has the E.164 shape but cannot be a real number: the North American Numbering Plan (+1) uses 10-digit national numbers; this one has 9. [impossible-phone-number]\n")
+        #expect(
+            result.stdout
+                == "examples/voice-interaction.create.json:3:24: warning: interaction.userPhoneNumber \"+1303506536\" has the E.164 shape but cannot be a real number: the North American Numbering Plan (+1) uses 10-digit national numbers; this one has 9. [impossible-phone-number]\n"
+        )
         #expect(result.stderr.contains("2 files checked: all valid"))
     }
 
     @Test func anErrorExitsOneWithLineAndColumn() async throws {
-        let file = try temporaryFile("call.json", "{\n  \"interaction\": {\n    \"userPhoneNumber\": \"+1 (408) 996-5744\",\n    \"callBackPhoneNumber\": \"+14089965744\"\n  }\n}\n")
+        let file = try temporaryFile(
+            "call.json",
+            "{\n  \"interaction\": {\n    \"userPhoneNumber\": \"+1 (408) 996-5744\",\n    \"callBackPhoneNumber\": \"+14089965744\"\n  }\n}\n"
+        )
         let result = try await CommandResult.run(["validate", file.path])
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -46,7 +53,8 @@ struct ValidateCommandTests {
     }
 
     @Test func jsonFormatAndStandardInput() async throws {
-        let result = try await CommandResult.run(["validate", "--format", "json", "-"], input: Array(#"{"interaction": {"userPhoneNumber": 5}}"#.utf8))
+        let result = try await CommandResult.run(
+            ["validate", "--format", "json", "-"], input: Array(#"{"interaction": {"userPhoneNumber": 5}}"#.utf8))
         #expect(result.status == 1)
         let value = try JSONParser.parse(Array(result.stdout.utf8)).root.value
         #expect(value[0]?["file"] == "<stdin>")
@@ -67,7 +75,10 @@ struct ValidateCommandTests {
         (["validate"], "no file to validate"),
         (["validate", "--format", "xml", "x.json"], "--format must be 'text', 'json', 'sarif' or 'github'; got 'xml'"),
         (["validate", "--color", "sometimes", "x.json"], "--color must be 'auto', 'always' or 'never'"),
-        (["validate", "--ignore", "impossible-phone", "x.json"], "unknown diagnostic code 'impossible-phone'; did you mean 'impossible-phone-number'?"),
+        (
+            ["validate", "--ignore", "impossible-phone", "x.json"],
+            "unknown diagnostic code 'impossible-phone'; did you mean 'impossible-phone-number'?"
+        ),
         (["validate", "--ignore", "json-syntax,dupe-key", "x.json"], "unknown diagnostic code 'dupe-key'; did you mean 'duplicate-key'?"),
         (["validate", "--warnings-as-errors=yes", "x.json"], "option '--warnings-as-errors' takes no value"),
         (["validate", "--operation", "delete", "x.json"], "--operation must be 'create' or 'update'"),
@@ -90,8 +101,10 @@ struct ValidateCommandTests {
         #expect(help.status == 0)
         #expect(help.stdout.contains("Usage: openframe-rpc validate"))
         #expect(help.stdout.contains("--sys-id ID"))
-        for phrase in ["--format FORMAT", "sarif", "github", "--color WHEN", "NO_COLOR", "--ignore CODE[,CODE]", "--warnings-as-errors",
-                       "node_modules", "UTF-16", "columnKind utf16CodeUnits", "Exit status:", "impossible-phone-number"] {
+        for phrase in [
+            "--format FORMAT", "sarif", "github", "--color WHEN", "NO_COLOR", "--ignore CODE[,CODE]", "--warnings-as-errors",
+            "node_modules", "UTF-16", "columnKind utf16CodeUnits", "Exit status:", "impossible-phone-number",
+        ] {
             #expect(help.stdout.contains(phrase), "\(phrase)")
         }
         let overview = try await CommandResult.run(["--help"])

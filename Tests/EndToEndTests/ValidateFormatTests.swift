@@ -8,7 +8,8 @@ struct ValidateFormatTests {
     let root = ServerProcess.repositoryRoot
     static let create = "examples/voice-interaction.create.json"
     static let update = "examples/voice-interaction.update.json"
-    static let warning = #"interaction.userPhoneNumber "+1303506536" has the E.164 shape but cannot be a real number: the North American Numbering Plan (+1) uses 10-digit national numbers; this one has 9."#
+    static let warning =
+        #"interaction.userPhoneNumber "+1303506536" has the E.164 shape but cannot be a real number: the North American Numbering Plan (+1) uses 10-digit national numbers; this one has 9."#
     static let valid = #"{"interaction": {"userPhoneNumber": "+14089965744"}}"#
     static let wrongType = #"{"interaction": {"userPhoneNumber": 5}}"#
 
@@ -56,7 +57,8 @@ struct ValidateFormatTests {
         let directory = try tree(["notes.txt": "x", "node_modules/w.json": Self.valid])
         let result = try await CommandRun.run(["validate", directory.path, Self.update], currentDirectory: root)
         #expect(result.status == 2)
-        #expect(result.stdout == "\(directory.path): error: no *.json file in this directory (hidden entries and node_modules are skipped)\n")
+        #expect(
+            result.stdout == "\(directory.path): error: no *.json file in this directory (hidden entries and node_modules are skipped)\n")
         #expect(result.stderr == "2 files checked: 1 unreadable\n")
     }
 
@@ -71,16 +73,20 @@ struct ValidateFormatTests {
         case "json":
             let value = try json(result.stdout)
             #expect(value[0]?["valid"] == true)
-            #expect(value[1] == ["file": "missing.json", "valid": false, "error": "cannot read: no such file or directory", "diagnostics": []])
+            #expect(
+                value[1] == ["file": "missing.json", "valid": false, "error": "cannot read: no such file or directory", "diagnostics": []])
         case "sarif":
             let invocation = try json(result.stdout)["runs"]?[0]?["invocations"]?[0]
             #expect(invocation?["executionSuccessful"] == false)
             #expect(invocation?["exitCode"] == 2)
-            #expect(invocation?["toolExecutionNotifications"] == [[
-                "level": "error", "message": ["text": "missing.json: cannot read: no such file or directory."],
-                "locations": [["physicalLocation": ["artifactLocation": ["uri": "missing.json", "uriBaseId": "%SRCROOT%"]]]],
-                "descriptor": ["id": "unreadable-input"],
-            ]])
+            #expect(
+                invocation?["toolExecutionNotifications"] == [
+                    [
+                        "level": "error", "message": ["text": "missing.json: cannot read: no such file or directory."],
+                        "locations": [["physicalLocation": ["artifactLocation": ["uri": "missing.json", "uriBaseId": "%SRCROOT%"]]]],
+                        "descriptor": ["id": "unreadable-input"],
+                    ]
+                ])
         default:
             #expect(result.stdout == "::error file=missing.json,title=unreadable::missing.json: cannot read: no such file or directory\n")
         }
@@ -107,15 +113,18 @@ struct ValidateFormatTests {
 
     @Test func ignoredCodesVanishFromEveryFormat() async throws {
         for format in ["text", "github"] {
-            let result = try await CommandResult.run(["validate", "--format", format, "--ignore", "impossible-phone-number", "examples"], currentDirectory: root)
+            let result = try await CommandResult.run(
+                ["validate", "--format", format, "--ignore", "impossible-phone-number", "examples"], currentDirectory: root)
             #expect(result.status == 0)
             #expect(result.stdout.isEmpty, "\(format): \(result.stdout)")
         }
         let input = #"{"interaction": {"userPhoneNumber": 5, "inboundid": "x"}}"#
-        let partly = try await CommandResult.run(["validate", "--format", "json", "--ignore", "unknown-member", "-"], input: Array(input.utf8))
+        let partly = try await CommandResult.run(
+            ["validate", "--format", "json", "--ignore", "unknown-member", "-"], input: Array(input.utf8))
         #expect(partly.status == 1)
         #expect(try json(partly.stdout)[0]?["diagnostics"]?.arrayValue?.map { $0["code"] } == ["wrong-type"])
-        let all = try await CommandResult.run(["validate", "--ignore", "unknown-member", "--ignore", "wrong-type", "-"], input: Array(input.utf8))
+        let all = try await CommandResult.run(
+            ["validate", "--ignore", "unknown-member", "--ignore", "wrong-type", "-"], input: Array(input.utf8))
         #expect(all.status == 0)
         #expect(all.stdout.isEmpty)
     }
@@ -140,18 +149,25 @@ struct ValidateFormatTests {
     @Test func githubWorkflowCommands() async throws {
         let result = try await CommandResult.run(["validate", "--format", "github", "examples"], currentDirectory: root)
         #expect(result.status == 0)
-        #expect(result.stdout == "::warning file=\(Self.create),line=3,col=24,endLine=3,endColumn=36,title=impossible-phone-number::\(Self.warning)\n")
+        #expect(
+            result.stdout
+                == "::warning file=\(Self.create),line=3,col=24,endLine=3,endColumn=36,title=impossible-phone-number::\(Self.warning)\n")
 
         let directory = try tree([
             "a,b:c%.json": #"{"interaction": {"userPhoneNumber": "+14089965744", "50%": 1}}"#,
             "list.json": "[\n  1\n]",
             "call.update.json": #"{"interaction": {"clientSessionId": "x"}}"#,
         ])
-        let odd = try await CommandResult.run(["validate", "--format", "github", "--sys-id", "nope", "a,b:c%.json", "list.json", "call.update.json"], currentDirectory: directory)
+        let odd = try await CommandResult.run(
+            ["validate", "--format", "github", "--sys-id", "nope", "a,b:c%.json", "list.json", "call.update.json"],
+            currentDirectory: directory)
         let lines = odd.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         // Properties escape % , : ; the message escapes %.
-        #expect(lines[0].hasPrefix(#"::warning file=a%2Cb%3Ac%25.json,line=1,col=53,endLine=1,endColumn=57,title=unknown-member::Unknown member "50%25" in interaction"#), "\(lines[0])")
+        #expect(
+            lines[0].hasPrefix(
+                #"::warning file=a%2Cb%3Ac%25.json,line=1,col=53,endLine=1,endColumn=57,title=unknown-member::Unknown member "50%25" in interaction"#
+            ), "\(lines[0])")
         // A range over several lines: no columns, as GitHub requires.
         #expect(lines[1].hasPrefix("::error file=list.json,line=1,endLine=3,title=wrong-type::"), "\(lines[1])")
         // No place in the file: the annotation is on the file.
@@ -179,15 +195,17 @@ struct ValidateFormatTests {
         #expect(rules.indices.contains(index) && rules[index]["id"] == "impossible-phone-number")
         #expect(rules[index]["help"]?["markdown"]?.stringValue?.contains("`+1303506536`") == true)
         #expect(rules[index]["defaultConfiguration"]?["level"] == "warning")
-        #expect(result0?["locations"]?[0]?["physicalLocation"] == [
-            "artifactLocation": ["uri": .string(Self.create), "uriBaseId": "%SRCROOT%"],
-            "region": ["startLine": 3, "startColumn": 24, "endLine": 3, "endColumn": 37],
-        ])
+        #expect(
+            result0?["locations"]?[0]?["physicalLocation"] == [
+                "artifactLocation": ["uri": .string(Self.create), "uriBaseId": "%SRCROOT%"],
+                "region": ["startLine": 3, "startColumn": 24, "endLine": 3, "endColumn": 37],
+            ])
         #expect(run?["invocations"] == [["executionSuccessful": true, "exitCode": 0]])
 
         // Outside the current directory: an absolute file URI.
         let directory = try tree(["my file.json": Self.wrongType])
-        let outside = try json(try await CommandResult.run(["validate", "--format", "sarif", directory.path], currentDirectory: root).stdout)
+        let outside = try json(
+            try await CommandResult.run(["validate", "--format", "sarif", directory.path], currentDirectory: root).stdout)
         let location = outside["runs"]?[0]?["results"]?[0]?["locations"]?[0]?["physicalLocation"]?["artifactLocation"]
         #expect(location == ["uri": .string("file://" + directory.standardizedFileURL.path + "/my%20file.json")])
     }
@@ -202,7 +220,8 @@ struct ValidateFormatTests {
         let location = sarif["runs"]?[0]?["results"]?[0]?["locations"]?[0]?["physicalLocation"]?["artifactLocation"]
         #expect(location == ["uri": "%C3%A9%20x.json", "uriBaseId": "%SRCROOT%"])
         // --ignore takes spaces and tabs around the codes.
-        let ignored = try await CommandRun.run(["validate", "--ignore", " unknown-member ,\twrong-type\t", "é x.json"], currentDirectory: directory)
+        let ignored = try await CommandRun.run(
+            ["validate", "--ignore", " unknown-member ,\twrong-type\t", "é x.json"], currentDirectory: directory)
         #expect(ignored.status == 0, "\(ignored.stdout)\(ignored.stderr)")
     }
 
@@ -224,7 +243,8 @@ struct ValidateFormatTests {
 
     @Test func colourAlwaysColoursEvenWhenPipedAndOverridesNO_COLOR() async throws {
         for environment in [[:], ["NO_COLOR": "1"]] {
-            let result = try await CommandRun.run(["validate", "--color", "always", Self.create], environment: environment, currentDirectory: root)
+            let result = try await CommandRun.run(
+                ["validate", "--color", "always", Self.create], environment: environment, currentDirectory: root)
             #expect(result.status == 0)
             #expect(result.stdout.contains("\u{1B}[1;33mwarning:\u{1B}[0m"))
             #expect(result.stdout.contains("\u{1B}[1;34m 3 |\u{1B}[0m     \"userPhoneNumber\": \"+1303506536\",\n"))
@@ -235,16 +255,21 @@ struct ValidateFormatTests {
     }
 
     @Test func onATerminalColourAndExcerptsUnlessNO_COLOR() async throws {
-        let coloured = try await CommandRun.run(["validate", Self.create], environment: ["TERM": "xterm"], terminal: true, currentDirectory: root)
+        let coloured = try await CommandRun.run(
+            ["validate", Self.create], environment: ["TERM": "xterm"], terminal: true, currentDirectory: root)
         #expect(coloured.status == 0)
         #expect(coloured.stdout.contains("\u{1B}[1;33mwarning:"))
         #expect(coloured.stdout.contains("^~~~~~~~~~~~~"))
         // NO_COLOR (any non-empty value) and --color never keep the excerpt, without colour.
-        for (arguments, environment) in [([], ["NO_COLOR": "1", "TERM": "xterm"]), (["--color", "never"], ["TERM": "xterm"]), ([], ["TERM": "dumb"])] {
-            let plain = try await CommandRun.run(["validate"] + arguments + [Self.create], environment: environment, terminal: true, currentDirectory: root)
+        for (arguments, environment) in [
+            ([], ["NO_COLOR": "1", "TERM": "xterm"]), (["--color", "never"], ["TERM": "xterm"]), ([], ["TERM": "dumb"]),
+        ] {
+            let plain = try await CommandRun.run(
+                ["validate"] + arguments + [Self.create], environment: environment, terminal: true, currentDirectory: root)
             #expect(plain.stdout == Self.plainWithExcerpt, "\(arguments) \(environment)")
         }
-        let emptyNoColor = try await CommandRun.run(["validate", Self.create], environment: ["NO_COLOR": "", "TERM": "xterm"], terminal: true, currentDirectory: root)
+        let emptyNoColor = try await CommandRun.run(
+            ["validate", Self.create], environment: ["NO_COLOR": "", "TERM": "xterm"], terminal: true, currentDirectory: root)
         #expect(emptyNoColor.stdout.contains("\u{1B}["))
     }
 
@@ -261,7 +286,10 @@ struct ValidateFormatTests {
         #expect(lines[2] == "   | " + String(repeating: " ", count: 15) + "\t" + String(repeating: " ", count: 19) + "\t^~~~~~~~~~~~~")
 
         let padding = String(repeating: "x", count: 300)
-        let long = try tree(["long.json": #"{"interaction": {"clientSessionId": "\#(padding)", "userPhoneNumber": "+1303506536", "inboundId": "\#(padding)"}}"#])
+        let long = try tree([
+            "long.json":
+                #"{"interaction": {"clientSessionId": "\#(padding)", "userPhoneNumber": "+1303506536", "inboundId": "\#(padding)"}}"#
+        ])
         let windowed = try await CommandRun.run(["validate", "--color", "never", "long.json"], terminal: true, currentDirectory: long)
         let shown = windowed.stdout.split(separator: "\n").map(String.init)
         #expect(shown.count == 3)

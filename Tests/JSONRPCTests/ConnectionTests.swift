@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import JSON
 import Testing
+
 @testable import JSONRPC
 
 /// The whole serving loop (reader, decoder, dispatcher, writer, hang-up watcher, the three ways it
@@ -77,7 +78,9 @@ struct ConnectionTests {
         connection.server.register("echo") { context in context.params?.value ?? .null }
         connection.server.register("later", async: { context in context.params?.value ?? .null })
         let (done, _) = start(connection)
-        host.write(#"[{"jsonrpc":"2.0","id":1,"method":"echo","params":["a"]},{"jsonrpc":"2.0","method":"note"},{"jsonrpc":"2.0","id":2,"method":"later","params":["b"]},{"jsonrpc":"2.0","id":3,"method":"nope"}]"# + "\n")
+        host.write(
+            #"[{"jsonrpc":"2.0","id":1,"method":"echo","params":["a"]},{"jsonrpc":"2.0","method":"note"},{"jsonrpc":"2.0","id":2,"method":"later","params":["b"]},{"jsonrpc":"2.0","id":3,"method":"nope"}]"#
+                + "\n")
         host.closeInput()
         #expect(await waitFor(done))
         host.finish()
@@ -94,12 +97,14 @@ struct ConnectionTests {
         let (connection, host) = Connection.memory()
         let started = DispatchSemaphore(value: 0)
         let finishedAnyway = LockedBox(false)
-        connection.server.register("slow", async: { _ in
-            started.signal()
-            try? await Task.sleep(nanoseconds: 60_000_000_000)
-            finishedAnyway.value = !Task.isCancelled
-            return "late"
-        })
+        connection.server.register(
+            "slow",
+            async: { _ in
+                started.signal()
+                try? await Task.sleep(nanoseconds: 60_000_000_000)
+                finishedAnyway.value = !Task.isCancelled
+                return "late"
+            })
         let (done, status) = start(connection)
         host.send(#"{"jsonrpc":"2.0","id":"s","method":"slow"}"#, framing: .ndjson)
         #expect(await waitFor(started))
@@ -125,7 +130,8 @@ struct ConnectionTests {
         }
         let (done, status) = start(connection)
         // Larger than the inline limit, so it is served off the reader thread and the shutdown arrives while it runs.
-        host.send(#"{"jsonrpc":"2.0","id":1,"method":"gated","params":{"pad":""# + String(repeating: "p", count: 70_000) + #""}}"#, framing: .lsp)
+        host.send(
+            #"{"jsonrpc":"2.0","id":1,"method":"gated","params":{"pad":""# + String(repeating: "p", count: 70_000) + #""}}"#, framing: .lsp)
         host.send(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#, framing: .lsp)
         host.send(#"{"jsonrpc":"2.0","id":3,"method":"gated"}"#, framing: .lsp)
         let early = await read(host, 1)
@@ -146,10 +152,12 @@ struct ConnectionTests {
 
     @Test func exitWithoutShutdownCancelsWhatIsInFlightAndEndsWithStatusOne() async {
         let (connection, host) = Connection.memory()
-        connection.server.register("forever", async: { _ in
-            try await Task.sleep(nanoseconds: 60_000_000_000)
-            return "never"
-        })
+        connection.server.register(
+            "forever",
+            async: { _ in
+                try await Task.sleep(nanoseconds: 60_000_000_000)
+                return "never"
+            })
         let (done, status) = start(connection)
         host.send(#"{"jsonrpc":"2.0","id":1,"method":"forever"}"#, framing: .ndjson)
         host.send(#"{"jsonrpc":"2.0","method":"exit"}"#, framing: .ndjson)
@@ -165,10 +173,12 @@ struct ConnectionTests {
 
     @Test func endOfInputAnswersEveryRequestInFlightBeforeTheLoopEnds() async {
         let (connection, host) = Connection.memory()
-        connection.server.register("wait", async: { context in
-            try await Task.sleep(nanoseconds: 200_000_000)
-            return context.params?.value ?? .null
-        })
+        connection.server.register(
+            "wait",
+            async: { context in
+                try await Task.sleep(nanoseconds: 200_000_000)
+                return context.params?.value ?? .null
+            })
         let (done, status) = start(connection)
         for id in 1...20 { host.send(#"{"jsonrpc":"2.0","id":\#(id),"method":"wait","params":[\#(id)]}"#, framing: .ndjson) }
         host.closeInput()
@@ -187,11 +197,13 @@ struct ConnectionTests {
         let (connection, host) = Connection.memory()
         let started = DispatchSemaphore(value: 0)
         let cancelled = DispatchSemaphore(value: 0)
-        connection.server.register("forever", async: { _ in
-            started.signal()
-            do { try await Task.sleep(nanoseconds: 60_000_000_000) } catch { cancelled.signal() }
-            return "never"
-        })
+        connection.server.register(
+            "forever",
+            async: { _ in
+                started.signal()
+                do { try await Task.sleep(nanoseconds: 60_000_000_000) } catch { cancelled.signal() }
+                return "never"
+            })
         let (done, status) = start(connection)
         host.send(#"{"jsonrpc":"2.0","id":1,"method":"forever"}"#, framing: .ndjson)
         #expect(await waitFor(started))

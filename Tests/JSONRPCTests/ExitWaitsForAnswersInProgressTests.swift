@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import JSONRPC
 
 /// An output whose `send` of the answer to id 1 blocks until released, so a test can hold a
@@ -20,7 +21,11 @@ private final class GatedOutput: MessageOutput, @unchecked Sendable {
         condition.withLock { messages.append(text) }
     }
 
-    func open() { condition.withLock { gateOpen = true; condition.broadcast() } }
+    func open() {
+        condition.withLock {
+            gateOpen = true; condition.broadcast()
+        }
+    }
     var texts: [String] { condition.withLock { messages } }
 }
 

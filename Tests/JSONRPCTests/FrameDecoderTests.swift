@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JSONRPC
 
 /// Feeds `input` in the given chunk sizes (cycled), draining after every feed, then finishes.
@@ -58,7 +59,8 @@ func kinds(_ events: [FrameEvent]) -> [String] {
 
     @Test func everyChunkBoundaryGivesTheSameFrames() {
         let bodies = [#"{"a":"é"}"#, "", #"{"emoji":"😀"}"#, String(repeating: "x", count: 300)]
-        let input = Array((bodies.map(lsp).joined() + "\r\n" + "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n" + lsp("{}")).utf8)
+        let input = Array(
+            (bodies.map(lsp).joined() + "\r\n" + "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n" + lsp("{}")).utf8)
         let expected = (bodies + ["{}"]).map(frame)
         #expect(decodeAll(input, mode: .lsp) == expected)
         #expect(decodeAll(input, mode: .lsp, chunks: [1]) == expected)
@@ -87,7 +89,8 @@ func kinds(_ events: [FrameEvent]) -> [String] {
     }
 
     @Test func contentTypeAndUnknownHeadersAreTolerated() {
-        let input = "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: 2\r\nX-Trace: abc\r\n\r\n{}"
+        let input =
+            "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: 2\r\nX-Trace: abc\r\n\r\n{}"
             + "X-Empty:\r\nContent-Length:   3   \r\n\r\n[1]"
         #expect(decodeAll(input, mode: .lsp) == [frame("{}"), frame("[1]")])
     }
@@ -106,13 +109,16 @@ func kinds(_ events: [FrameEvent]) -> [String] {
     @Test func missingContentLengthIsReportedThenDecodingContinues() {
         let input = "Foo: bar\r\nContent-Type: x\r\n\r\n{\"lost\":1}" + lsp(#"{"ok":1}"#)
         let events = decodeAll(input, mode: .lsp)
-        #expect(events == [
-            .error(FramingError(
-                kind: .missingContentLength,
-                message: "expected a 'Content-Length: N' header before the blank line ending the header block at byte 0; got headers 'Foo: bar', 'Content-Type: x'; message skipped",
-                byteOffset: 0)),
-            frame(#"{"ok":1}"#),
-        ])
+        #expect(
+            events == [
+                .error(
+                    FramingError(
+                        kind: .missingContentLength,
+                        message:
+                            "expected a 'Content-Length: N' header before the blank line ending the header block at byte 0; got headers 'Foo: bar', 'Content-Type: x'; message skipped",
+                        byteOffset: 0)),
+                frame(#"{"ok":1}"#),
+            ])
         // The same when the next message starts on its own line, and byte by byte.
         let spaced = "Foo: bar\r\n\r\n{\"lost\":1}\r\n" + lsp(#"{"ok":1}"#)
         #expect(kinds(decodeAll(spaced, mode: .lsp, chunks: [1])) == ["error:missingContentLength", #"frame:{"ok":1}"#])
@@ -120,26 +126,32 @@ func kinds(_ events: [FrameEvent]) -> [String] {
 
     @Test func nonNumericContentLengthIsReportedThenDecodingContinues() {
         let input = "Content-Length: abc\r\n\r\n{\"lost\":1}" + lsp("[2]")
-        #expect(decodeAll(input, mode: .lsp) == [
-            .error(FramingError(
-                kind: .invalidContentLength,
-                message: "invalid Content-Length 'abc' in the header block at byte 0: expected a non-negative decimal byte count; message skipped",
-                byteOffset: 0)),
-            frame("[2]"),
-        ])
+        #expect(
+            decodeAll(input, mode: .lsp) == [
+                .error(
+                    FramingError(
+                        kind: .invalidContentLength,
+                        message:
+                            "invalid Content-Length 'abc' in the header block at byte 0: expected a non-negative decimal byte count; message skipped",
+                        byteOffset: 0)),
+                frame("[2]"),
+            ])
     }
 
     @Test func negativeContentLengthIsReportedThenDecodingContinues() {
         let input = lsp("[1]") + "Content-Length: -5\r\n\r\n{\"lost\":1}\n" + lsp("[2]")
         let events = decodeAll(input, mode: .lsp)
-        #expect(events == [
-            frame("[1]"),
-            .error(FramingError(
-                kind: .invalidContentLength,
-                message: "invalid Content-Length '-5' in the header block at byte 24: expected a non-negative decimal byte count; message skipped",
-                byteOffset: 24)),
-            frame("[2]"),
-        ])
+        #expect(
+            events == [
+                frame("[1]"),
+                .error(
+                    FramingError(
+                        kind: .invalidContentLength,
+                        message:
+                            "invalid Content-Length '-5' in the header block at byte 24: expected a non-negative decimal byte count; message skipped",
+                        byteOffset: 24)),
+                frame("[2]"),
+            ])
         #expect(decodeAll(input, mode: .lsp, chunks: [1]) == events)
     }
 
@@ -151,13 +163,16 @@ func kinds(_ events: [FrameEvent]) -> [String] {
     @Test func garbageIsReportedOnceThenResynchronizesAtTheNextHeader() {
         let input = #"{"jsonrpc":"2.0","id":1}"# + "\r\nmore junk\r\n\r\n" + lsp("[1]")
         let events = decodeAll(input, mode: .lsp)
-        #expect(events == [
-            .error(FramingError(
-                kind: .garbage,
-                message: #"expected a header line such as 'Content-Length: N' at byte 0; got '{"jsonrpc":"2.0","id":1}\r'; skipped up to the next header"#,
-                byteOffset: 0)),
-            frame("[1]"),
-        ])
+        #expect(
+            events == [
+                .error(
+                    FramingError(
+                        kind: .garbage,
+                        message:
+                            #"expected a header line such as 'Content-Length: N' at byte 0; got '{"jsonrpc":"2.0","id":1}\r'; skipped up to the next header"#,
+                        byteOffset: 0)),
+                frame("[1]"),
+            ])
         // Fed byte by byte the quoted snippet is shorter (garbage is reported as soon as it is
         // recognized), but the events are the same.
         #expect(kinds(decodeAll(input, mode: .lsp, chunks: [1])) == kinds(events))
@@ -178,25 +193,30 @@ func kinds(_ events: [FrameEvent]) -> [String] {
         input += (0..<5000).map { _ in UInt8.random(in: 0x80...0xFF, using: &rng) }
         input += Array(("\n" + lsp(#"{"after":"garbage"}"#)).utf8)
         let events = decodeAll(input, mode: .lsp, chunks: [1000])
-        #expect(events == [
-            .error(FramingError(
-                kind: .garbage,
-                message: #"expected a header line such as 'Content-Length: N' at byte 0; got '\x00\xFF\xFE\x80'; skipped up to the next header"#,
-                byteOffset: 0)),
-            frame(#"{"after":"garbage"}"#),
-        ])
+        #expect(
+            events == [
+                .error(
+                    FramingError(
+                        kind: .garbage,
+                        message:
+                            #"expected a header line such as 'Content-Length: N' at byte 0; got '\x00\xFF\xFE\x80'; skipped up to the next header"#,
+                        byteOffset: 0)),
+                frame(#"{"after":"garbage"}"#),
+            ])
     }
 
     @Test func overlongHeaderLineIsGarbage() {
         let input = "X-Long: " + String(repeating: "a", count: 10_000) + "\r\n\r\n" + lsp("{}")
         let events = decodeAll(input, mode: .lsp, chunks: [512])
-        #expect(events == [
-            .error(FramingError(
-                kind: .garbage,
-                message: "header block at byte 0 exceeds 8192 bytes without ending in a blank line; skipped up to the next header",
-                byteOffset: 0)),
-            frame("{}"),
-        ])
+        #expect(
+            events == [
+                .error(
+                    FramingError(
+                        kind: .garbage,
+                        message: "header block at byte 0 exceeds 8192 bytes without ending in a blank line; skipped up to the next header",
+                        byteOffset: 0)),
+                frame("{}"),
+            ])
     }
 
     @Test func oversizedMessageIsSkippedWithBoundedMemory() {
@@ -212,14 +232,16 @@ func kinds(_ events: [FrameEvent]) -> [String] {
             while let e = decoder.next() { events.append(e) }
         }
         events += decoder.finish()
-        #expect(events == [
-            frame("[1]"),
-            .error(FramingError(
-                kind: .messageTooLarge(size: 5002),
-                message: "message of 5002 bytes at byte 24 exceeds the limit of 1000 bytes (--max-message-bytes); skipped",
-                byteOffset: 24)),
-            frame("[2]"),
-        ])
+        #expect(
+            events == [
+                frame("[1]"),
+                .error(
+                    FramingError(
+                        kind: .messageTooLarge(size: 5002),
+                        message: "message of 5002 bytes at byte 24 exceeds the limit of 1000 bytes (--max-message-bytes); skipped",
+                        byteOffset: 24)),
+                frame("[2]"),
+            ])
         #expect(maxBuffered <= limit + 100)
         // One byte at a time, too.
         #expect(decodeAll(input, mode: .lsp, maxMessageBytes: limit, chunks: [1]) == events)
@@ -232,22 +254,26 @@ func kinds(_ events: [FrameEvent]) -> [String] {
 
     @Test func truncatedBodyAtEndOfInput() {
         let input = "Content-Length: 500\r\n\r\n" + String(repeating: "x", count: 120)
-        #expect(decodeAll(input, mode: .lsp, chunks: [7]) == [
-            .error(FramingError(
-                kind: .truncated,
-                message: "message truncated by end of input: expected 500 bytes of body, got 120",
-                byteOffset: 23)),
-        ])
+        #expect(
+            decodeAll(input, mode: .lsp, chunks: [7]) == [
+                .error(
+                    FramingError(
+                        kind: .truncated,
+                        message: "message truncated by end of input: expected 500 bytes of body, got 120",
+                        byteOffset: 23))
+            ])
     }
 
     @Test func truncatedHeaderAtEndOfInput() {
-        #expect(decodeAll(lsp("{}") + "Content-Length: 5\r\n", mode: .lsp) == [
-            frame("{}"),
-            .error(FramingError(
-                kind: .truncated,
-                message: "message truncated by end of input: header block at byte 23 has no terminating blank line",
-                byteOffset: 23)),
-        ])
+        #expect(
+            decodeAll(lsp("{}") + "Content-Length: 5\r\n", mode: .lsp) == [
+                frame("{}"),
+                .error(
+                    FramingError(
+                        kind: .truncated,
+                        message: "message truncated by end of input: header block at byte 23 has no terminating blank line",
+                        byteOffset: 23)),
+            ])
         #expect(kinds(decodeAll("Content-Len", mode: .lsp)) == ["error:truncated"])
     }
 
@@ -268,10 +294,14 @@ func kinds(_ events: [FrameEvent]) -> [String] {
         let events = decodeAll(input, mode: .lsp, chunks: [333])
         #expect(events.count == 501)
         let offset = filler.utf8.count
-        #expect(events.last == .error(FramingError(
-            kind: .invalidContentLength,
-            message: "invalid Content-Length 'x' in the header block at byte \(offset): expected a non-negative decimal byte count; message skipped",
-            byteOffset: offset)))
+        #expect(
+            events.last
+                == .error(
+                    FramingError(
+                        kind: .invalidContentLength,
+                        message:
+                            "invalid Content-Length 'x' in the header block at byte \(offset): expected a non-negative decimal byte count; message skipped",
+                        byteOffset: offset)))
     }
 }
 
@@ -301,18 +331,21 @@ func kinds(_ events: [FrameEvent]) -> [String] {
             while let e = decoder.next() { events.append(e) }
         }
         events += decoder.finish()
-        #expect(events == [
-            frame("[1]"),
-            .error(FramingError(
-                kind: .messageTooLarge(size: 5002),
-                message: "line of 5002 bytes at byte 4 exceeds the limit of 1000 bytes (--max-message-bytes); skipped",
-                byteOffset: 4)),
-            frame("[2]"),
-            .error(FramingError(
-                kind: .messageTooLarge(size: 5002),
-                message: "line of 5002 bytes at byte 5011 exceeds the limit of 1000 bytes (--max-message-bytes); skipped",
-                byteOffset: 5011)),
-        ])
+        #expect(
+            events == [
+                frame("[1]"),
+                .error(
+                    FramingError(
+                        kind: .messageTooLarge(size: 5002),
+                        message: "line of 5002 bytes at byte 4 exceeds the limit of 1000 bytes (--max-message-bytes); skipped",
+                        byteOffset: 4)),
+                frame("[2]"),
+                .error(
+                    FramingError(
+                        kind: .messageTooLarge(size: 5002),
+                        message: "line of 5002 bytes at byte 5011 exceeds the limit of 1000 bytes (--max-message-bytes); skipped",
+                        byteOffset: 5011)),
+            ])
         #expect(maxBuffered <= limit + 64 + 1)
         #expect(decodeAll(input, mode: .ndjson, maxMessageBytes: limit, chunks: [1]) == events)
         // Arriving in one piece, the line is judged as a whole.

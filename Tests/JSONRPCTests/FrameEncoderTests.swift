@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JSONRPC
 
 @Suite struct FrameEncoderTests {
@@ -17,7 +18,8 @@ import Testing
 
     @Test(arguments: [Framing.lsp, .ndjson])
     func roundTripThroughTheDecoder(framing: Framing) {
-        let bodies = [#"{"jsonrpc":"2.0","id":1,"method":"a"}"#, #"["é","😀"]"#, "{}", #"{"s":"\r\t"}"#]
+        let bodies =
+            [#"{"jsonrpc":"2.0","id":1,"method":"a"}"#, #"["é","😀"]"#, "{}", #"{"s":"\r\t"}"#]
             .map { Array($0.utf8) } + [Array(repeating: UInt8(ascii: "7"), count: 100_000)]
         var wire: [UInt8] = []
         for body in bodies { FrameEncoder.encode(body, framing: framing, into: &wire) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JSONRPC
 
 /// Inputs found by the fuzz targets (fuzz/, issue 7), each kept as a test with the fix.
@@ -11,10 +12,11 @@ import Testing
         let input = "[1]\nabcdef\r\n[2]\n"
         let expected: [FrameEvent] = [
             frame("[1]"),
-            .error(FramingError(
-                kind: .messageTooLarge(size: 6),
-                message: "line of 6 bytes at byte 4 exceeds the limit of 3 bytes (--max-message-bytes); skipped",
-                byteOffset: 4)),
+            .error(
+                FramingError(
+                    kind: .messageTooLarge(size: 6),
+                    message: "line of 6 bytes at byte 4 exceeds the limit of 3 bytes (--max-message-bytes); skipped",
+                    byteOffset: 4)),
             frame("[2]"),
         ]
         #expect(decodeAll(input, mode: .ndjson, maxMessageBytes: 3) == expected)
@@ -28,8 +30,9 @@ import Testing
     /// The same at end of input: a trailing CR is not part of the line, as for lines within the limit.
     @Test func oversizedFinalLineWithTrailingCR() {
         for chunks in [nil, [1], [7, 1], [6, 2]] as [[Int]?] {
-            #expect(kinds(decodeAll("[1]\nabcdef\r", mode: .ndjson, maxMessageBytes: 3, chunks: chunks))
-                == ["frame:[1]", "error:messageTooLarge(size: 6)"], "chunks \(String(describing: chunks))")
+            #expect(
+                kinds(decodeAll("[1]\nabcdef\r", mode: .ndjson, maxMessageBytes: 3, chunks: chunks))
+                    == ["frame:[1]", "error:messageTooLarge(size: 6)"], "chunks \(String(describing: chunks))")
         }
     }
 

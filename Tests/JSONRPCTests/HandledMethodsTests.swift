@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import JSONRPC
 
 /// `handledMethods` is what protocol.md's method index is checked against, so it must tell the truth:

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import JSONRPC
 
 /// Issue 14 in the dispatcher: cancellation order and data, batches with `exit`, batch bounds,
@@ -11,13 +12,15 @@ struct HostileHostDispatchTests {
     @Test func aCancelSendsTheProgressEndThenTheAnswerWithTheHandlersData() async {
         let output = CollectingOutput()
         let server = Server(output: output)
-        server.register("slow", cancelData: ["sent": false], async: { context in
-            let progress = WorkDoneProgress(token: "t", context: context)
-            progress.begin(title: "slow")
-            context.cancellation.setData(["sent": true])
-            try await Task.sleep(nanoseconds: 60_000_000_000)
-            return .null
-        })
+        server.register(
+            "slow", cancelData: ["sent": false],
+            async: { context in
+                let progress = WorkDoneProgress(token: "t", context: context)
+                progress.begin(title: "slow")
+                context.cancellation.setData(["sent": true])
+                try await Task.sleep(nanoseconds: 60_000_000_000)
+                return .null
+            })
         send(server, #"{"jsonrpc":"2.0","id":1,"method":"slow"}"#)
         await output.wait(for: 1)
         send(server, #"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}"#)
@@ -36,7 +39,10 @@ struct HostileHostDispatchTests {
         server.setExitHandler { status in exited.withLock { code = status } }
         server.register("echo", { _ in "ok" })
         await offPool {
-            self.send(server, #"[{"jsonrpc":"2.0","id":1,"method":"echo"},{"jsonrpc":"2.0","method":"exit"},{"jsonrpc":"2.0","id":2,"method":"echo"},{"jsonrpc":"2.0","id":3}]"#)
+            self.send(
+                server,
+                #"[{"jsonrpc":"2.0","id":1,"method":"echo"},{"jsonrpc":"2.0","method":"exit"},{"jsonrpc":"2.0","id":2,"method":"echo"},{"jsonrpc":"2.0","id":3}]"#
+            )
         }
         let values = await output.wait(for: 1)
         let answers = values.first?.arrayValue ?? []
@@ -56,8 +62,13 @@ struct HostileHostDispatchTests {
         let server = Server(output: output, configuration: configuration)
         server.register("big", { _ in .string(String(repeating: "x", count: 200)) })
         server.register("small", { _ in "ok" })
-        send(server, #"[{"jsonrpc":"2.0","id":1,"method":"small"},{"jsonrpc":"2.0","id":2,"method":"small"},{"jsonrpc":"2.0","id":3,"method":"small"},{"jsonrpc":"2.0","id":4,"method":"small"}]"#)
-        send(server, #"[{"jsonrpc":"2.0","id":5,"method":"big"},{"jsonrpc":"2.0","id":6,"method":"big"},{"jsonrpc":"2.0","id":7,"method":"small"}]"#)
+        send(
+            server,
+            #"[{"jsonrpc":"2.0","id":1,"method":"small"},{"jsonrpc":"2.0","id":2,"method":"small"},{"jsonrpc":"2.0","id":3,"method":"small"},{"jsonrpc":"2.0","id":4,"method":"small"}]"#
+        )
+        send(
+            server,
+            #"[{"jsonrpc":"2.0","id":5,"method":"big"},{"jsonrpc":"2.0","id":6,"method":"big"},{"jsonrpc":"2.0","id":7,"method":"small"}]"#)
         let values = await output.wait(for: 2)
         #expect(values[0]["id"] == .null && values[0]["error"]?["code"] == -32600)
         let answers = values[1].arrayValue ?? []

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
-import Testing
-@testable import JSONRPC
 import Locking
+import Testing
+
+@testable import JSONRPC
 
 /// With nothing queued, nothing being written and no hold on, `send` writes on the calling
 /// thread (no writer wake-up); under a hold it batches until `release()`, which writes the batch
@@ -81,10 +82,12 @@ import Locking
         close(out.read)
         let closedCount = Counter()
         let closed = DispatchSemaphore(value: 0)
-        let channel = OutputChannel(fileDescriptor: out.write, framing: .ndjson, onClosed: {
-            closedCount.increment()
-            closed.signal()
-        })
+        let channel = OutputChannel(
+            fileDescriptor: out.write, framing: .ndjson,
+            onClosed: {
+                closedCount.increment()
+                closed.signal()
+            })
         let senders = (0..<4).map { t in
             DedicatedThread(name: "sender", stackSize: 1 << 20) {
                 for i in 0..<200 { channel.send(Array(#"{"t":\#(t),"i":\#(i)}"#.utf8)) }

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
-import Testing
-@testable import JSONRPC
 import Locking
+import Testing
+
+@testable import JSONRPC
 
 /// Regression (found by hardening/soak): the `exit` notification is handled on the reader thread
 /// while it holds the output (`hold()` for the input chunk), and its handler calls `flush()`.

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
-import Testing
-@testable import JSONRPC
 import Locking
+import Testing
+
+@testable import JSONRPC
 
 @Suite struct OutputChannelTests {
     @Test(arguments: [Framing.lsp, .ndjson])
@@ -49,10 +50,12 @@ import Locking
         close(out.read)
         let closedCount = Counter()
         let closed = DispatchSemaphore(value: 0)
-        let channel = OutputChannel(fileDescriptor: out.write, framing: .lsp, onClosed: {
-            closedCount.increment()
-            closed.signal()
-        })
+        let channel = OutputChannel(
+            fileDescriptor: out.write, framing: .lsp,
+            onClosed: {
+                closedCount.increment()
+                closed.signal()
+            })
         for i in 0..<100 { channel.send(Array("{\"i\":\(i)}".utf8)) }
         #expect(closed.wait(seconds: 10))
         for i in 0..<100 { channel.send(Array("{\"i\":\(i)}".utf8)) }

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import JSONRPC
 
 /// `Server.registerRaw`: a handler that answers with JSON text it wrote itself, spliced into the response.
@@ -48,7 +49,8 @@ struct RawResultTests {
 
     @Test func inBatches() {
         let (server, output) = makeServer()
-        server.receive(frame: Array(#"[{"jsonrpc":"2.0","id":1,"method":"raw/echo","params":[1]},{"jsonrpc":"2.0","id":2,"method":"raw/fail"}]"#.utf8))
+        server.receive(
+            frame: Array(#"[{"jsonrpc":"2.0","id":1,"method":"raw/echo","params":[1]},{"jsonrpc":"2.0","id":2,"method":"raw/fail"}]"#.utf8))
         #expect(output.count == 1)
         #expect(output.texts.first?.hasPrefix(#"[{"jsonrpc":"2.0","id":1,"result":[1]},{"jsonrpc":"2.0","id":2,"error":"#) == true)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import JSONRPC
 
 /// Collects what the server writes, for in-process tests of the dispatcher.
@@ -47,11 +48,13 @@ struct ServerTests {
         server.register("echo") { context in context.params?.value ?? .null }
         server.register("fail") { _ in throw ResponseError.invalidParams("bad thing", data: ["where": "here"]) }
         server.register("crash") { _ in throw CocoaError(.fileNoSuchFile) }
-        server.register("sleep", async: { context in
-            let ms = context.params?["ms"]?.intValue ?? 0
-            try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000)
-            return .string("slept \(ms)")
-        })
+        server.register(
+            "sleep",
+            async: { context in
+                let ms = context.params?["ms"]?.intValue ?? 0
+                try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000)
+                return .string("slept \(ms)")
+            })
         return (server, output)
     }
 
@@ -107,7 +110,10 @@ struct ServerTests {
         let (server, output) = makeServer()
         send(server, #"[{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","method":"echo"}]"#)
         #expect(output.texts.isEmpty)
-        send(server, #"[1,{"jsonrpc":"2.0","id":"a","method":"echo","params":{"x":1}},{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","id":"b","method":"nope"}]"#)
+        send(
+            server,
+            #"[1,{"jsonrpc":"2.0","id":"a","method":"echo","params":{"x":1}},{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","id":"b","method":"nope"}]"#
+        )
         #expect(output.texts.count == 1)
         let batch = try #require(output.values.first?.arrayValue)
         #expect(batch.count == 3)
@@ -138,10 +144,12 @@ struct ServerTests {
     @Test func slowRequestsDoNotHoldUpLaterOnes() async throws {
         let (server, output) = makeServer()
         let gate = LockedBox(false)
-        server.register("gated", async: { _ in
-            while !gate.value { try await Task.sleep(nanoseconds: 1_000_000) }
-            return "opened"
-        })
+        server.register(
+            "gated",
+            async: { _ in
+                while !gate.value { try await Task.sleep(nanoseconds: 1_000_000) }
+                return "opened"
+            })
         send(server, #"{"jsonrpc":"2.0","id":1,"method":"gated"}"#)
         send(server, #"{"jsonrpc":"2.0","id":2,"method":"sleep","params":{"ms":1}}"#)
         send(server, #"{"jsonrpc":"2.0","id":3,"method":"echo"}"#)
@@ -256,10 +264,12 @@ struct InFlightLimitTests {
         configuration.maxInFlight = 2
         let server = Server(output: output, configuration: configuration)
         let gate = LockedBox(false)
-        server.register("gated", async: { _ in
-            while !gate.value { try await Task.sleep(nanoseconds: 1_000_000) }
-            return "done"
-        })
+        server.register(
+            "gated",
+            async: { _ in
+                while !gate.value { try await Task.sleep(nanoseconds: 1_000_000) }
+                return "done"
+            })
         let readerDone = LockedBox(false)
         Thread.detachNewThread {
             for id in 1...3 { server.receive(frame: Array(#"{"jsonrpc":"2.0","id":\#(id),"method":"gated"}"#.utf8)) }
@@ -279,10 +289,12 @@ struct ShutdownExitRaceTests {
     @Test func exitRightBehindShutdownStillSendsTheShutdownAnswer() async throws {
         let output = CollectingOutput()
         let server = Server(output: output)
-        server.register("never", async: { _ in
-            try await Task.sleep(nanoseconds: 60_000_000_000)
-            return nil
-        })
+        server.register(
+            "never",
+            async: { _ in
+                try await Task.sleep(nanoseconds: 60_000_000_000)
+                return nil
+            })
         let answersAtExit = LockedBox<Int?>(nil)
         server.setExitHandler { _ in answersAtExit.value = output.count }
         await offPool {

@@ -1,13 +1,18 @@
 import Dispatch
 import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
-import Testing
-@testable import JSONRPC
 import Locking
+import Testing
+
+@testable import JSONRPC
 
 @Suite struct StdioTransportTests {
     @Test(arguments: [Framing.lsp, .ndjson])
     func readerThreadDeliversFramesWrittenByAnotherThread(framing: Framing) throws {
-        let bodies = (0..<2000).map { i in Array(#"{"jsonrpc":"2.0","id":\#(i),"method":"m","params":["é😀",\#(String(repeating: "x", count: i % 300).debugDescription)]}"#.utf8) }
+        let bodies = (0..<2000).map { i in
+            Array(
+                #"{"jsonrpc":"2.0","id":\#(i),"method":"m","params":["é😀",\#(String(repeating: "x", count: i % 300).debugDescription)]}"#
+                    .utf8)
+        }
         var wire: [UInt8] = []
         for body in bodies { FrameEncoder.encode(body, framing: framing, into: &wire) }
         let input = Pipe()
@@ -57,10 +62,11 @@ import Locking
         let collector = Collector()
         let delivered = Counter()
         // An echo server: every frame is answered immediately.
-        transport.start(onEvent: { event in
-            delivered.increment()
-            if case .frame(let body) = event { channel.send(body) }
-        }, onEndOfInput: { collector.recordEnd() })
+        transport.start(
+            onEvent: { event in
+                delivered.increment()
+                if case .frame(let body) = event { channel.send(body) }
+            }, onEndOfInput: { collector.recordEnd() })
 
         let count = 20_000
         let pad = String(repeating: "p", count: 100)

@@ -1,7 +1,8 @@
 import Dispatch
 import Foundation  // the C library too (Glibc, Musl or Darwin), whichever the platform has
-@testable import JSONRPC
 import Locking
+
+@testable import JSONRPC
 
 struct Pipe {
     let read: Int32

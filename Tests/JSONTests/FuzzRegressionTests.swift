@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JSON
 
 /// Inputs found by the fuzz targets (fuzz/, issue 7), each kept as a test with the fix.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JSON
 
 struct JSONParserTests {
@@ -66,7 +67,7 @@ struct JSONParserTests {
 
     @Test func duplicatesInLargeObjects() throws {
         var text = "{"
-        for i in 0..<100 { text += "\"k\(i)\": \(i),"}
+        for i in 0..<100 { text += "\"k\(i)\": \(i)," }
         text += "\"k42\": 0}"
         let document = try JSONParser.parse(text)
         #expect(document.duplicateKeys.count == 1)

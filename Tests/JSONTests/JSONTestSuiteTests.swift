@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import JSON
 
 /// The public JSONTestSuite corpus: y_ must parse, n_ must not, i_ may go either way but must finish.

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import JSON
+import Testing
+
 @testable import OpenFrameForwarding
 
 @Suite("Authentication")
@@ -16,10 +17,12 @@ struct AuthenticationTests {
         #expect(try Authentication(environment: [Key.username: "u", Key.password: "p"]) == .basic(username: "u", password: "p"))
         #expect(try Authentication(environment: [Key.token: "t0k"]) == .bearer(token: "t0k"))
         #expect(try Authentication(environment: [Key.apiKey: "k3y"]) == .apiKey("k3y"))
-        #expect(try Authentication(environment: [Key.clientID: "cid", Key.clientSecret: "sec"])
-            == .oauth(OAuthSettings(clientID: "cid", clientSecret: "sec", grant: .clientCredentials)))
-        #expect(try Authentication(environment: [Key.clientID: "cid", Key.clientSecret: "sec", Key.username: "u", Key.password: "p"])
-            == .oauth(OAuthSettings(clientID: "cid", clientSecret: "sec", grant: .password(username: "u", password: "p"))))
+        #expect(
+            try Authentication(environment: [Key.clientID: "cid", Key.clientSecret: "sec"])
+                == .oauth(OAuthSettings(clientID: "cid", clientSecret: "sec", grant: .clientCredentials)))
+        #expect(
+            try Authentication(environment: [Key.clientID: "cid", Key.clientSecret: "sec", Key.username: "u", Key.password: "p"])
+                == .oauth(OAuthSettings(clientID: "cid", clientSecret: "sec", grant: .password(username: "u", password: "p"))))
     }
 
     struct EnvironmentError: CustomTestStringConvertible, Sendable {
@@ -28,17 +31,22 @@ struct AuthenticationTests {
         var testDescription: String { environment.keys.sorted().joined(separator: "+") }
     }
 
-    @Test("half pairs and ambiguous combinations", arguments: [
-        EnvironmentError(environment: [Key.username: "u"], mentions: [Key.username, Key.password]),
-        EnvironmentError(environment: [Key.password: "p"], mentions: [Key.password, Key.username]),
-        EnvironmentError(environment: [Key.clientID: "cid"], mentions: [Key.clientID, Key.clientSecret]),
-        EnvironmentError(environment: [Key.clientSecret: "sec"], mentions: [Key.clientSecret, Key.clientID]),
-        EnvironmentError(environment: [Key.token: "t", Key.apiKey: "k"], mentions: ["ambiguous", Key.token, Key.apiKey]),
-        EnvironmentError(environment: [Key.username: "u", Key.password: "p", Key.token: "t"], mentions: ["ambiguous", Key.username, Key.token]),
-        EnvironmentError(environment: [Key.clientID: "c", Key.clientSecret: "s", Key.apiKey: "k"], mentions: ["ambiguous", Key.clientID, Key.apiKey]),
-        EnvironmentError(environment: [Key.clientID: "c", Key.clientSecret: "s", Key.username: "u", Key.password: "p", Key.token: "t"],
-                         mentions: ["ambiguous", "password grant", Key.token]),
-    ])
+    @Test(
+        "half pairs and ambiguous combinations",
+        arguments: [
+            EnvironmentError(environment: [Key.username: "u"], mentions: [Key.username, Key.password]),
+            EnvironmentError(environment: [Key.password: "p"], mentions: [Key.password, Key.username]),
+            EnvironmentError(environment: [Key.clientID: "cid"], mentions: [Key.clientID, Key.clientSecret]),
+            EnvironmentError(environment: [Key.clientSecret: "sec"], mentions: [Key.clientSecret, Key.clientID]),
+            EnvironmentError(environment: [Key.token: "t", Key.apiKey: "k"], mentions: ["ambiguous", Key.token, Key.apiKey]),
+            EnvironmentError(
+                environment: [Key.username: "u", Key.password: "p", Key.token: "t"], mentions: ["ambiguous", Key.username, Key.token]),
+            EnvironmentError(
+                environment: [Key.clientID: "c", Key.clientSecret: "s", Key.apiKey: "k"], mentions: ["ambiguous", Key.clientID, Key.apiKey]),
+            EnvironmentError(
+                environment: [Key.clientID: "c", Key.clientSecret: "s", Key.username: "u", Key.password: "p", Key.token: "t"],
+                mentions: ["ambiguous", "password grant", Key.token]),
+        ])
     func environmentErrors(_ item: EnvironmentError) {
         #expect {
             _ = try Authentication(environment: item.environment)
@@ -60,14 +68,19 @@ struct AuthenticationTests {
         #expect(try Authentication(json: json(#"{"type":"bearer","token":"t"}"#)) == .bearer(token: "t"))
         #expect(try Authentication(json: json(#"{"type":"apiKey","key":"k"}"#)) == .apiKey("k"))
         #expect(try Authentication(json: json(#"{"type":"apikey","key":"k"}"#)) == .apiKey("k"))
-        #expect(try Authentication(json: json(#"{"type":"oauth","clientId":"c","clientSecret":"s"}"#))
-            == .oauth(OAuthSettings(clientID: "c", clientSecret: "s")))
-        #expect(try Authentication(json: json(#"{"type":"oauth","clientId":"c","clientSecret":"s","grant":"client_credentials"}"#))
-            == .oauth(OAuthSettings(clientID: "c", clientSecret: "s")))
-        #expect(try Authentication(json: json(#"{"type":"oauth","clientId":"c","clientSecret":"s","username":"u","password":"p"}"#))
-            == .oauth(OAuthSettings(clientID: "c", clientSecret: "s", grant: .password(username: "u", password: "p"))))
-        #expect(try Authentication(json: json(#"{"type":"oauth","clientId":"c","clientSecret":"s","grant":"password","username":"u","password":"p"}"#))
-            == .oauth(OAuthSettings(clientID: "c", clientSecret: "s", grant: .password(username: "u", password: "p"))))
+        #expect(
+            try Authentication(json: json(#"{"type":"oauth","clientId":"c","clientSecret":"s"}"#))
+                == .oauth(OAuthSettings(clientID: "c", clientSecret: "s")))
+        #expect(
+            try Authentication(json: json(#"{"type":"oauth","clientId":"c","clientSecret":"s","grant":"client_credentials"}"#))
+                == .oauth(OAuthSettings(clientID: "c", clientSecret: "s")))
+        #expect(
+            try Authentication(json: json(#"{"type":"oauth","clientId":"c","clientSecret":"s","username":"u","password":"p"}"#))
+                == .oauth(OAuthSettings(clientID: "c", clientSecret: "s", grant: .password(username: "u", password: "p"))))
+        #expect(
+            try Authentication(
+                json: json(#"{"type":"oauth","clientId":"c","clientSecret":"s","grant":"password","username":"u","password":"p"}"#))
+                == .oauth(OAuthSettings(clientID: "c", clientSecret: "s", grant: .password(username: "u", password: "p"))))
     }
 
     struct JSONError: CustomTestStringConvertible, Sendable {
@@ -76,25 +89,35 @@ struct AuthenticationTests {
         var testDescription: String { json }
     }
 
-    @Test("malformed auth objects", arguments: [
-        JSONError(json: #""basic""#, mentions: "must be an object"),
-        JSONError(json: #"{}"#, mentions: "auth.type is required"),
-        JSONError(json: #"{"type": 1}"#, mentions: "auth.type must be a string"),
-        JSONError(json: #"{"type": "digest"}"#, mentions: "auth.type must be one of"),
-        JSONError(json: #"{"type": "basic", "username": "u"}"#, mentions: "auth.password is required"),
-        JSONError(json: #"{"type": "basic", "username": "u", "password": ""}"#, mentions: "auth.password must not be empty"),
-        JSONError(json: #"{"type": "basic", "username": "u", "password": 1234}"#, mentions: "auth.password must be a string, not a number"),
-        JSONError(json: #"{"type": "basic", "username": "u", "password": "p", "pasword": "p"}"#, mentions: "auth.pasword is not a member"),
-        JSONError(json: #"{"type": "basic", "username": "u", "password": "p", "token": "t"}"#, mentions: "auth.token is not a member"),
-        JSONError(json: #"{"type": "bearer"}"#, mentions: "auth.token is required"),
-        JSONError(json: #"{"type": "none", "token": "t"}"#, mentions: "no other members"),
-        JSONError(json: #"{"type": "oauth", "clientId": "c"}"#, mentions: "auth.clientSecret is required"),
-        JSONError(json: #"{"type": "oauth", "clientId": "c", "clientSecret": "s", "username": "u"}"#, mentions: "come together"),
-        JSONError(json: #"{"type": "oauth", "clientId": "c", "clientSecret": "s", "grant": "password"}"#, mentions: "auth.username is required"),
-        JSONError(json: #"{"type": "oauth", "clientId": "c", "clientSecret": "s", "grant": "client_credentials", "username": "u", "password": "p"}"#, mentions: "takes no username"),
-        JSONError(json: #"{"type": "oauth", "clientId": "c", "clientSecret": "s", "grant": "implicit"}"#, mentions: "auth.grant must be"),
-        JSONError(json: #"{"type": "apiKey", "key": "k", "key": "k2"}"#, mentions: "given twice"),
-    ])
+    @Test(
+        "malformed auth objects",
+        arguments: [
+            JSONError(json: #""basic""#, mentions: "must be an object"),
+            JSONError(json: #"{}"#, mentions: "auth.type is required"),
+            JSONError(json: #"{"type": 1}"#, mentions: "auth.type must be a string"),
+            JSONError(json: #"{"type": "digest"}"#, mentions: "auth.type must be one of"),
+            JSONError(json: #"{"type": "basic", "username": "u"}"#, mentions: "auth.password is required"),
+            JSONError(json: #"{"type": "basic", "username": "u", "password": ""}"#, mentions: "auth.password must not be empty"),
+            JSONError(
+                json: #"{"type": "basic", "username": "u", "password": 1234}"#, mentions: "auth.password must be a string, not a number"),
+            JSONError(
+                json: #"{"type": "basic", "username": "u", "password": "p", "pasword": "p"}"#, mentions: "auth.pasword is not a member"),
+            JSONError(json: #"{"type": "basic", "username": "u", "password": "p", "token": "t"}"#, mentions: "auth.token is not a member"),
+            JSONError(json: #"{"type": "bearer"}"#, mentions: "auth.token is required"),
+            JSONError(json: #"{"type": "none", "token": "t"}"#, mentions: "no other members"),
+            JSONError(json: #"{"type": "oauth", "clientId": "c"}"#, mentions: "auth.clientSecret is required"),
+            JSONError(json: #"{"type": "oauth", "clientId": "c", "clientSecret": "s", "username": "u"}"#, mentions: "come together"),
+            JSONError(
+                json: #"{"type": "oauth", "clientId": "c", "clientSecret": "s", "grant": "password"}"#,
+                mentions: "auth.username is required"),
+            JSONError(
+                json:
+                    #"{"type": "oauth", "clientId": "c", "clientSecret": "s", "grant": "client_credentials", "username": "u", "password": "p"}"#,
+                mentions: "takes no username"),
+            JSONError(
+                json: #"{"type": "oauth", "clientId": "c", "clientSecret": "s", "grant": "implicit"}"#, mentions: "auth.grant must be"),
+            JSONError(json: #"{"type": "apiKey", "key": "k", "key": "k2"}"#, mentions: "given twice"),
+        ])
     func jsonErrors(_ item: JSONError) throws {
         let value = try json(item.json)
         #expect {
@@ -125,7 +148,9 @@ struct AuthenticationTests {
         ]
         for auth in bad {
             #expect(throws: ForwardingError.self, "\(auth)") { try auth.validate() }
-            #expect(throws: ForwardingError.self, "\(auth)") { _ = try InstanceConfiguration(instance: "dev1", version: "1", authentication: auth) }
+            #expect(throws: ForwardingError.self, "\(auth)") {
+                _ = try InstanceConfiguration(instance: "dev1", version: "1", authentication: auth)
+            }
         }
         #expect(throws: ForwardingError.self) { _ = try Authentication(environment: [Key.token: "abc\r\nX: 1"]) }
         #expect {
@@ -152,8 +177,13 @@ struct AuthenticationTests {
         (.bearer(token: "eyJhbGciOi.bearer-token"), ["eyJhbGciOi.bearer-token"]),
         (.apiKey("now_apikey_123456"), ["now_apikey_123456"]),
         (.oauth(OAuthSettings(clientID: "client-id-1", clientSecret: "client-secret-xyz")), ["client-secret-xyz"]),
-        (.oauth(OAuthSettings(clientID: "client-id-1", clientSecret: "client-secret-xyz", grant: .password(username: "agent", password: "agent-pass-987"))),
-         ["client-secret-xyz", "agent-pass-987"]),
+        (
+            .oauth(
+                OAuthSettings(
+                    clientID: "client-id-1", clientSecret: "client-secret-xyz",
+                    grant: .password(username: "agent", password: "agent-pass-987"))),
+            ["client-secret-xyz", "agent-pass-987"]
+        ),
     ]
 
     @Test("no way of printing an Authentication shows a secret")
@@ -183,18 +213,25 @@ struct AuthenticationTests {
         #expect("\(Authentication.bearer(token: "x"))" == "bearer(token: ***)")
         #expect("\(Authentication.apiKey("x"))" == "apiKey(***)")
         #expect("\(Authentication.none)" == "none")
-        #expect("\(Authentication.oauth(OAuthSettings(clientID: "cid", clientSecret: "x")))"
-            == #"oauth(clientID: "cid", clientSecret: ***, grant: clientCredentials)"#)
+        #expect(
+            "\(Authentication.oauth(OAuthSettings(clientID: "cid", clientSecret: "x")))"
+                == #"oauth(clientID: "cid", clientSecret: ***, grant: clientCredentials)"#)
     }
 
     @Test("the scrubber removes every secret from foreign text")
     func scrubber() {
-        let auth = Authentication.oauth(OAuthSettings(clientID: "cid", clientSecret: "client-secret-xyz", grant: .password(username: "agent", password: "agent-pass-987")))
+        let auth = Authentication.oauth(
+            OAuthSettings(
+                clientID: "cid", clientSecret: "client-secret-xyz", grant: .password(username: "agent", password: "agent-pass-987")))
         let scrubber = SecretScrubber(auth.secrets + ["tok"])
         #expect(scrubber.scrub("bad secret client-secret-xyz and agent-pass-987, tok") == "bad secret *** and ***, tok")
         let error = scrubber.scrub(.instance(httpStatus: 401, message: "client-secret-xyz", detail: "agent-pass-987"))
         #expect(error == .instance(httpStatus: 401, message: "***", detail: "***"))
-        #expect(scrubber.scrub(.unreachable(reason: "x agent-pass-987", mayHaveActed: true), extra: ["access-token-1"]) == .unreachable(reason: "x ***", mayHaveActed: true))
-        #expect(scrubber.scrub(.unreachable(reason: "access-token-1", mayHaveActed: false), extra: ["access-token-1"]) == .unreachable(reason: "***", mayHaveActed: false))
+        #expect(
+            scrubber.scrub(.unreachable(reason: "x agent-pass-987", mayHaveActed: true), extra: ["access-token-1"])
+                == .unreachable(reason: "x ***", mayHaveActed: true))
+        #expect(
+            scrubber.scrub(.unreachable(reason: "access-token-1", mayHaveActed: false), extra: ["access-token-1"])
+                == .unreachable(reason: "***", mayHaveActed: false))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import JSON
+import Testing
+
 @testable import OpenFrameForwarding
 
 /// Regression (found by hardening/fault-storm): with Basic authentication the scrubber knew the

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import OpenFrameForwarding
 
 @Suite("Forward limiter", .timeLimit(.minutes(1)))
@@ -13,11 +14,12 @@ struct ForwardLimiterTests {
         let positions = Recorder<Int>()
         var tasks: [Task<Void, Error>] = []
         for index in 1...5 {
-            tasks.append(Task {
-                try await limiter.acquire(onQueued: { positions.append($0) })
-                order.append(index)
-                limiter.release()
-            })
+            tasks.append(
+                Task {
+                    try await limiter.acquire(onQueued: { positions.append($0) })
+                    order.append(index)
+                    limiter.release()
+                })
             // Let each one reach the queue before the next arrives.
             try await waitUntil { limiter.snapshot.waiting == index }
         }
@@ -33,11 +35,17 @@ struct ForwardLimiterTests {
         let limiter = ForwardLimiter(limit: 1)
         try await limiter.acquire(onQueued: { _ in })
         let order = Recorder<Int>()
-        let first = Task { try await limiter.acquire(onQueued: { _ in }); order.append(1); limiter.release() }
+        let first = Task {
+            try await limiter.acquire(onQueued: { _ in }); order.append(1); limiter.release()
+        }
         try await waitUntil { limiter.snapshot.waiting == 1 }
-        let second = Task { try await limiter.acquire(onQueued: { _ in }); order.append(2); limiter.release() }
+        let second = Task {
+            try await limiter.acquire(onQueued: { _ in }); order.append(2); limiter.release()
+        }
         try await waitUntil { limiter.snapshot.waiting == 2 }
-        let third = Task { try await limiter.acquire(onQueued: { _ in }); order.append(3); limiter.release() }
+        let third = Task {
+            try await limiter.acquire(onQueued: { _ in }); order.append(3); limiter.release()
+        }
         try await waitUntil { limiter.snapshot.waiting == 3 }
 
         second.cancel()
@@ -97,7 +105,11 @@ final class Gauge: @unchecked Sendable {
     private let lock = NSLock()
     private var current = 0
     private(set) var peakValue = 0
-    func enter() { lock.withLock { current += 1; peakValue = max(peakValue, current) } }
+    func enter() {
+        lock.withLock {
+            current += 1; peakValue = max(peakValue, current)
+        }
+    }
     func leave() { lock.withLock { current -= 1 } }
     var peak: Int { lock.withLock { peakValue } }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import JSON
 import TestSupport
+import Testing
+
 @testable import OpenFrameForwarding
 
 /// InstanceClient end to end against the Python stand-in, through the real libcurl transport: one run
@@ -11,7 +12,8 @@ import TestSupport
 @Suite("Instance client against the stand-in", .serialized, .timeLimit(.minutes(1)))
 struct InstanceClientIntegrationTests {
     static let version = "9.9.9-test"
-    static let createText = #"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1","additionalParams":{"direction":"inbound","priority":2,"vip":true}},"interactionContext":{"devicetype":"genesys"},"phoneLogs":[{"call_id":"2323223","start_time":"2024-11-04 21:45:00"}],"relatedRecords":[{"documentTable":"sys_user","documentId":"62826bf03710200044e0bfc8bcbe5df1"}]}"#
+    static let createText =
+        #"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1","additionalParams":{"direction":"inbound","priority":2,"vip":true}},"interactionContext":{"devicetype":"genesys"},"phoneLogs":[{"call_id":"2323223","start_time":"2024-11-04 21:45:00"}],"relatedRecords":[{"documentTable":"sys_user","documentId":"62826bf03710200044e0bfc8bcbe5df1"}]}"#
     static let updateText = #"{"interaction":{"additionalParams":{"short_description":"Call ended"}},"phoneLogs":[{"call_id":"33535353"}]}"#
 
     let createPayload = try! JSONParser.parse(Self.createText).root
@@ -106,7 +108,9 @@ struct InstanceClientIntegrationTests {
         let tokenRequest = try #require(tokenRequests.first)
         #expect(tokenRequest["path"] == "/oauth_token.do")
         #expect(tokenRequest.header("Content-Type") == "application/x-www-form-urlencoded")
-        #expect(tokenRequest["body"]?.stringValue == "grant_type=client_credentials&client_id=client-1&client_secret=s3c%2Br%26t%3D%25%2F%C3%A9")
+        #expect(
+            tokenRequest["body"]?.stringValue == "grant_type=client_credentials&client_id=client-1&client_secret=s3c%2Br%26t%3D%25%2F%C3%A9"
+        )
         let tokenAnswer = try #require(tokenRequest["response"]?["body"]?.stringValue)
         let token = try #require(try JSONParser.parse(tokenAnswer).root["access_token"]?.stringValue)
         let creates = log.filter { $0["operation"] == "create" }
@@ -128,7 +132,9 @@ struct InstanceClientIntegrationTests {
 
         let log = try await standIn.requests()
         #expect(log.allSatisfy { $0.header("Content-Type") == "application/xml" && $0.header("Accept") == "application/xml" })
-        #expect(log[0]["body"]?.stringValue?.hasPrefix(#"<?xml version="1.0" encoding="UTF-8"?><request><interaction><userPhoneNumber>+14155550100</userPhoneNumber>"#) == true)
+        #expect(
+            log[0]["body"]?.stringValue?.hasPrefix(
+                #"<?xml version="1.0" encoding="UTF-8"?><request><interaction><userPhoneNumber>+14155550100</userPhoneNumber>"#) == true)
         #expect(log[0]["response"]?.header("Content-Type")?.hasPrefix("application/xml") == true)
         let record = try #require(try await standIn.records()[sysId])
         #expect(record["format"] == "xml")
@@ -139,9 +145,13 @@ struct InstanceClientIntegrationTests {
 
         // An XML error answer.
         let error = await #expect(throws: ForwardingError.self) {
-            _ = try await client.update(sysId: String(repeating: "a", count: 32), payload: updatePayload, apiVersion: nil, progress: { _ in })
+            _ = try await client.update(
+                sysId: String(repeating: "a", count: 32), payload: updatePayload, apiVersion: nil, progress: { _ in })
         }
-        #expect(error == .instance(httpStatus: 404, message: "No Record found", detail: "Record doesn't exist or ACL restricts the record retrieval"))
+        #expect(
+            error
+                == .instance(
+                    httpStatus: 404, message: "No Record found", detail: "Record doesn't exist or ACL restricts the record retrieval"))
     }
 
     // MARK: failures that are not retried

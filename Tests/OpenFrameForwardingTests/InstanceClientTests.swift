@@ -2,6 +2,7 @@ import CCurl
 import Foundation
 import JSON
 import Testing
+
 @testable import OpenFrameForwarding
 
 /// InstanceClient's decisions (retry, backoff, Retry-After, timeout, cancellation, token refresh,
@@ -36,9 +37,11 @@ struct InstanceClientTests {
         }
     }
 
-    func fixture(_ steps: [Step] = [], token: [Step] = [], otherwise: Step? = nil, auth: Authentication = .none,
-                 wire: WireFormat = .json, timeout: Double = 5, maxConcurrent: Int = 16, maxAttempts: Int = 3,
-                 autoAdvance: Bool = true, redacting secrets: [String] = []) throws -> Fixture {
+    func fixture(
+        _ steps: [Step] = [], token: [Step] = [], otherwise: Step? = nil, auth: Authentication = .none,
+        wire: WireFormat = .json, timeout: Double = 5, maxConcurrent: Int = 16, maxAttempts: Int = 3,
+        autoAdvance: Bool = true, redacting secrets: [String] = []
+    ) throws -> Fixture {
         let clock = ManualClock(autoAdvance: autoAdvance)
         let transport = ScriptedTransport(steps, token: token, otherwise: otherwise, clock: clock, secrets: secrets)
         let configuration = try InstanceConfiguration(
@@ -56,7 +59,8 @@ struct InstanceClientTests {
     @Test("create: method, URL, headers (credentials exactly, nothing else), body; the result and progress")
     func create() async throws {
         let encoded = Data("integration:pa:ss wörd".utf8).base64EncodedString()
-        let f = try fixture([.created(sysId: Self.sysId)], auth: .basic(username: "integration", password: "pa:ss wörd"), redacting: [encoded])
+        let f = try fixture(
+            [.created(sysId: Self.sysId)], auth: .basic(username: "integration", password: "pa:ss wörd"), redacting: [encoded])
         let result = try await f.create(createPayload)
         #expect(result == ["status": "SUCCESS", "sysId": .string(Self.sysId), "number": "IMS0000001"])
         #expect(f.progress.values == [.sending(host: f.host, attempt: 1), .waiting(host: f.host)])
@@ -76,13 +80,18 @@ struct InstanceClientTests {
     @Test("update: PATCH to the record's path; versioned paths")
     func updateAndVersions() async throws {
         let f = try fixture([.updated, .created(), .updated])
-        #expect(try await f.client.update(sysId: Self.sysId, payload: updatePayload, apiVersion: nil, progress: { _ in }) == ["status": "SUCCESS"])
+        #expect(
+            try await f.client.update(sysId: Self.sysId, payload: updatePayload, apiVersion: nil, progress: { _ in }) == [
+                "status": "SUCCESS"
+            ])
         _ = try await f.create(createPayload, apiVersion: "v2")
         _ = try await f.client.update(sysId: Self.sysId, payload: updatePayload, apiVersion: "v1", progress: { _ in })
         let base = "https://dev1.service-now.com/api/now/openframe"
-        #expect(f.transport.sent.map { "\($0.method) \($0.url)" } == [
-            "PATCH \(base)/voice-interaction/\(Self.sysId)", "POST \(base)/v2/voice-interaction", "PATCH \(base)/v1/voice-interaction/\(Self.sysId)",
-        ])
+        #expect(
+            f.transport.sent.map { "\($0.method) \($0.url)" } == [
+                "PATCH \(base)/voice-interaction/\(Self.sysId)", "POST \(base)/v2/voice-interaction",
+                "PATCH \(base)/v1/voice-interaction/\(Self.sysId)",
+            ])
         #expect(f.transport.sent[0].body == InstanceClientIntegrationTests.updateText)
     }
 
@@ -126,7 +135,8 @@ struct InstanceClientTests {
             errors.append(await #expect(throws: ForwardingError.self) { _ = try await f.create(createPayload) })
         }
         guard errors.count == 4, case .instance(202, _, _)? = errors[0], case .instance(200, let failure, _)? = errors[1],
-              case .instance(502, let html, nil)? = errors[2], case .instance(307, let redirect, nil)? = errors[3] else {
+            case .instance(502, let html, nil)? = errors[2], case .instance(307, let redirect, nil)? = errors[3]
+        else {
             Issue.record("\(errors)"); return
         }
         #expect(failure.contains("FAILURE"))
@@ -143,7 +153,8 @@ struct InstanceClientTests {
         try await f.clock.waitForSleepers(1)
         #expect(f.transport.sent.first?.timeout == 0.5, "the configured timeout goes with the request")
         f.clock.advance(by: 0.5)
-        guard case .failure(let error) = await result(of: task), case .unreachable(let reason, let mayHaveActed) = error as? ForwardingError else {
+        guard case .failure(let error) = await result(of: task), case .unreachable(let reason, let mayHaveActed) = error as? ForwardingError
+        else {
             Issue.record("expected unreachable"); return
         }
         #expect(reason == "no complete answer from \(f.host) within 0.5 s; the instance may have created the record; not retried")
@@ -173,7 +184,9 @@ struct InstanceClientTests {
 
     @Test("a TLS failure: unreachable, nothing sent, not retried")
     func tlsFailure() async throws {
-        let f = try fixture([.fail(.failed(code: Int(CCURLE_SSL_CONNECT_ERROR), osErrno: 0, message: "SSL connect error", requestWritten: false))])
+        let f = try fixture([
+            .fail(.failed(code: Int(CCURLE_SSL_CONNECT_ERROR), osErrno: 0, message: "SSL connect error", requestWritten: false))
+        ])
         let error = await #expect(throws: ForwardingError.self) { _ = try await f.create(createPayload) }
         guard case .unreachable(let reason, false)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(reason == "the TLS connection to \(f.host) failed (SSL connect error); nothing was sent")
@@ -184,8 +197,9 @@ struct InstanceClientTests {
 
     @Test("429 with Retry-After seconds: the clock is asked for exactly that wait, and nothing is sent before it ends")
     func retryAfterSeconds() async throws {
-        let f = try fixture([.serviceNowError(429, "Rate limit exceeded", "Too many requests; retry later", headers: ["Retry-After": "1"]), .created()],
-                            autoAdvance: false)
+        let f = try fixture(
+            [.serviceNowError(429, "Rate limit exceeded", "Too many requests; retry later", headers: ["Retry-After": "1"]), .created()],
+            autoAdvance: false)
         let task = Task { try await f.create(createPayload) }
         try await f.clock.waitForSleepers(1)
         #expect(f.clock.requestedSleeps == [1])
@@ -209,8 +223,11 @@ struct InstanceClientTests {
     @Test("503 with Retry-After as an HTTP-date: the wait is measured on the clock's date")
     func retryAfterDate() async throws {
         let clockDate = ManualClock().date
-        let f = try fixture([.serviceNowError(503, "Service Unavailable", nil, headers: ["Retry-After": HTTPDateFormatting.imf(clockDate.addingTimeInterval(30))]),
-                             .created()])
+        let f = try fixture([
+            .serviceNowError(
+                503, "Service Unavailable", nil, headers: ["Retry-After": HTTPDateFormatting.imf(clockDate.addingTimeInterval(30))]),
+            .created(),
+        ])
         #expect(try await f.create(createPayload)["status"] == "SUCCESS")
         #expect(f.clock.requestedSleeps == [30])
         #expect(f.retries.map(\.delay) == [30])
@@ -243,9 +260,10 @@ struct InstanceClientTests {
         let error = await #expect(throws: ForwardingError.self) { _ = try await f.create(createPayload) }
         let h = f.host
         let values = f.progress.values
-        #expect(values.filter { if case .sending = $0 { true } else { false } } == [
-            .sending(host: h, attempt: 1), .sending(host: h, attempt: 2), .sending(host: h, attempt: 3),
-        ])
+        #expect(
+            values.filter { if case .sending = $0 { true } else { false } } == [
+                .sending(host: h, attempt: 1), .sending(host: h, attempt: 2), .sending(host: h, attempt: 3),
+            ])
         #expect(!values.contains(.waiting(host: h)), "nothing was sent")
         #expect(f.retries.map(\.attempt) == [2, 3])
         #expect(f.retries.allSatisfy { $0.reason.contains("nothing was sent") && $0.delay >= 0 && $0.delay <= 0.1 })
@@ -265,14 +283,16 @@ struct InstanceClientTests {
 
     @Test("OAuth: a 401 refreshes the token and re-sends once, without a wait or an attempt used")
     func oauthRefreshOn401() async throws {
-        let f = try fixture([.created(), Self.notAuthenticated, .created()], token: [.token("tok-1"), .token("tok-2")],
-                            auth: .oauth(OAuthSettings(clientID: "cid", clientSecret: "csecret")), maxAttempts: 1)
+        let f = try fixture(
+            [.created(), Self.notAuthenticated, .created()], token: [.token("tok-1"), .token("tok-2")],
+            auth: .oauth(OAuthSettings(clientID: "cid", clientSecret: "csecret")), maxAttempts: 1)
         _ = try await f.create(createPayload)
         let result = try await f.create(createPayload)
         #expect(result["status"] == "SUCCESS")
-        #expect(f.transport.sent.map { $0.isToken ? "token" : $0.header("Authorization") ?? "-" } == [
-            "token", "Bearer tok-1", "Bearer tok-1", "token", "Bearer tok-2",
-        ])
+        #expect(
+            f.transport.sent.map { $0.isToken ? "token" : $0.header("Authorization") ?? "-" } == [
+                "token", "Bearer tok-1", "Bearer tok-1", "token", "Bearer tok-2",
+            ])
         #expect(f.retries.count == 1 && f.retries.first?.delay == 0)
         #expect(f.client.tokenFetchCount == 2)
         #expect(f.clock.requestedSleeps.isEmpty)
@@ -280,8 +300,9 @@ struct InstanceClientTests {
 
     @Test("OAuth: a 401 right after a fresh token is reported, not re-sent again")
     func oauth401Twice() async throws {
-        let f = try fixture([Self.notAuthenticated, Self.notAuthenticated], token: [.token("tok-1"), .token("tok-2")],
-                            auth: .oauth(OAuthSettings(clientID: "cid", clientSecret: "csecret")))
+        let f = try fixture(
+            [Self.notAuthenticated, Self.notAuthenticated], token: [.token("tok-1"), .token("tok-2")],
+            auth: .oauth(OAuthSettings(clientID: "cid", clientSecret: "csecret")))
         let error = await #expect(throws: ForwardingError.self) { _ = try await f.create(createPayload) }
         #expect(error == .instance(httpStatus: 401, message: "User Not Authenticated", detail: "Required to provide Auth information"))
         #expect(f.transport.sent.map { $0.isToken ? "token" : "create" } == ["token", "create", "token", "create"])
@@ -289,22 +310,26 @@ struct InstanceClientTests {
 
     @Test("OAuth: the token is refreshed shortly before it expires, on the clock; password grant uses its refresh token")
     func oauthProactiveRefresh() async throws {
-        let f = try fixture([.created(), .created(), .created()], token: [.token("tok-1", expiresIn: 100, refreshToken: "ref-1"), .token("tok-2")],
-                            auth: .oauth(OAuthSettings(clientID: "cid", clientSecret: "csecret", grant: .password(username: "agent", password: "agent-pw"))),
-                            autoAdvance: false)
+        let f = try fixture(
+            [.created(), .created(), .created()], token: [.token("tok-1", expiresIn: 100, refreshToken: "ref-1"), .token("tok-2")],
+            auth: .oauth(
+                OAuthSettings(clientID: "cid", clientSecret: "csecret", grant: .password(username: "agent", password: "agent-pw"))),
+            autoAdvance: false)
         _ = try await f.create(createPayload)
         f.clock.advance(by: 89.9)  // expires_in 100, refreshed 10 % (10 s) early
         _ = try await f.create(createPayload)
         #expect(f.client.tokenFetchCount == 1, "still valid")
         f.clock.advance(by: 0.2)
         _ = try await f.create(createPayload)
-        #expect(f.transport.sent.map { $0.isToken ? "token" : $0.header("Authorization") ?? "-" } == [
-            "token", "Bearer tok-1", "Bearer tok-1", "token", "Bearer tok-2",
-        ])
-        #expect(f.transport.tokenRequests.map(\.body) == [
-            "grant_type=password&client_id=cid&client_secret=csecret&username=agent&password=agent-pw",
-            "grant_type=refresh_token&client_id=cid&client_secret=csecret&refresh_token=ref-1",
-        ])
+        #expect(
+            f.transport.sent.map { $0.isToken ? "token" : $0.header("Authorization") ?? "-" } == [
+                "token", "Bearer tok-1", "Bearer tok-1", "token", "Bearer tok-2",
+            ])
+        #expect(
+            f.transport.tokenRequests.map(\.body) == [
+                "grant_type=password&client_id=cid&client_secret=csecret&username=agent&password=agent-pw",
+                "grant_type=refresh_token&client_id=cid&client_secret=csecret&refresh_token=ref-1",
+            ])
         #expect(f.transport.tokenRequests.first?.header("Content-Type") == "application/x-www-form-urlencoded")
     }
 
@@ -349,7 +374,8 @@ struct InstanceClientTests {
 
     @Test("cancellation during a retry wait stops it, with no time passing and nothing re-sent")
     func cancelDuringRetryWait() async throws {
-        let f = try fixture([.serviceNowError(503, "Service Unavailable", nil, headers: ["Retry-After": "30"])], otherwise: .created(), autoAdvance: false)
+        let f = try fixture(
+            [.serviceNowError(503, "Service Unavailable", nil, headers: ["Retry-After": "30"])], otherwise: .created(), autoAdvance: false)
         let task = Task { try await f.create(createPayload) }
         try await f.clock.waitForSleepers(1)
         #expect(f.clock.requestedSleeps == [30])
@@ -399,14 +425,18 @@ struct InstanceClientTests {
         let secret = "csecret-\(UUID().uuidString)"
         let token1 = "tok-\(UUID().uuidString)", token2 = "tok-\(UUID().uuidString)"
         let f = try fixture(
-            [.created(),
-             // An instance that echoes credentials back in its error texts, a 401 (token refresh), a 503 with a
-             // reason, an HTML page quoting the secret and the old token, and a timeout.
-             .serviceNowError(500, "bad client secret \(secret)", "token \(token1)"),
-             Self.notAuthenticated,
-             .serviceNowError(503, "Service Unavailable \(token2)", nil, headers: ["Retry-After": "0"]),
-             .respond(502, headers: ["Content-Type": "text/html"], body: "<html><body>secret=\(secret) token=\(token1) \(token2)</body></html>"),
-             .hang],
+            [
+                .created(),
+                // An instance that echoes credentials back in its error texts, a 401 (token refresh), a 503 with a
+                // reason, an HTML page quoting the secret and the old token, and a timeout.
+                .serviceNowError(500, "bad client secret \(secret)", "token \(token1)"),
+                Self.notAuthenticated,
+                .serviceNowError(503, "Service Unavailable \(token2)", nil, headers: ["Retry-After": "0"]),
+                .respond(
+                    502, headers: ["Content-Type": "text/html"],
+                    body: "<html><body>secret=\(secret) token=\(token1) \(token2)</body></html>"),
+                .hang,
+            ],
             token: [.token(token1), .token(token2)], auth: .oauth(OAuthSettings(clientID: "cid", clientSecret: secret)), timeout: 0.5)
         var errors: [ForwardingError] = []
         for _ in 0..<4 {
@@ -428,8 +458,12 @@ struct InstanceClientTests {
         let username = "integration.user", password = "Pa55-word!"
         let encoded = Data("\(username):\(password)".utf8).base64EncodedString()
         let f = try fixture(
-            [.serviceNowError(500, "Login failed", "Authorization: Basic \(encoded)"),
-             .respond(502, headers: ["Content-Type": "text/html"], body: "<html><body><h1>502</h1><p>upstream refused Authorization: Basic \(encoded)</p></body></html>")],
+            [
+                .serviceNowError(500, "Login failed", "Authorization: Basic \(encoded)"),
+                .respond(
+                    502, headers: ["Content-Type": "text/html"],
+                    body: "<html><body><h1>502</h1><p>upstream refused Authorization: Basic \(encoded)</p></body></html>"),
+            ],
             auth: .basic(username: username, password: password), maxAttempts: 1)
         var errors: [ForwardingError] = []
         for _ in 0..<2 {

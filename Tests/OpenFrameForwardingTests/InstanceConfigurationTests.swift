@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OpenFrameForwarding
 
 @Suite("Instance configuration")
@@ -11,22 +12,24 @@ struct InstanceConfigurationTests {
         var testDescription: String { "\(input)\(insecure ? " (allowInsecureHTTP)" : "")" }
     }
 
-    @Test("base URLs that resolve", arguments: [
-        Resolves(input: "dev12345", insecure: false, expected: "https://dev12345.service-now.com"),
-        Resolves(input: "  DEV12345\n", insecure: false, expected: "https://dev12345.service-now.com"),
-        Resolves(input: "acme-prod", insecure: false, expected: "https://acme-prod.service-now.com"),
-        Resolves(input: "https://dev12345.service-now.com", insecure: false, expected: "https://dev12345.service-now.com"),
-        Resolves(input: "https://dev12345.service-now.com/", insecure: false, expected: "https://dev12345.service-now.com"),
-        Resolves(input: "https://dev12345.service-now.com///", insecure: false, expected: "https://dev12345.service-now.com"),
-        Resolves(input: "HTTPS://sn.example.com:8443/proxy/", insecure: false, expected: "https://sn.example.com:8443/proxy"),
-        Resolves(input: "http://127.0.0.1:8080", insecure: false, expected: "http://127.0.0.1:8080"),
-        Resolves(input: "http://127.10.20.30:8080/", insecure: false, expected: "http://127.10.20.30:8080"),
-        Resolves(input: "http://localhost:9000", insecure: false, expected: "http://localhost:9000"),
-        Resolves(input: "http://LOCALHOST:9000", insecure: false, expected: "http://LOCALHOST:9000"),
-        Resolves(input: "http://[::1]:9000", insecure: false, expected: "http://[::1]:9000"),
-        Resolves(input: "http://sn.internal.example:8080", insecure: true, expected: "http://sn.internal.example:8080"),
-        Resolves(input: "http://10.0.0.5", insecure: true, expected: "http://10.0.0.5"),
-    ])
+    @Test(
+        "base URLs that resolve",
+        arguments: [
+            Resolves(input: "dev12345", insecure: false, expected: "https://dev12345.service-now.com"),
+            Resolves(input: "  DEV12345\n", insecure: false, expected: "https://dev12345.service-now.com"),
+            Resolves(input: "acme-prod", insecure: false, expected: "https://acme-prod.service-now.com"),
+            Resolves(input: "https://dev12345.service-now.com", insecure: false, expected: "https://dev12345.service-now.com"),
+            Resolves(input: "https://dev12345.service-now.com/", insecure: false, expected: "https://dev12345.service-now.com"),
+            Resolves(input: "https://dev12345.service-now.com///", insecure: false, expected: "https://dev12345.service-now.com"),
+            Resolves(input: "HTTPS://sn.example.com:8443/proxy/", insecure: false, expected: "https://sn.example.com:8443/proxy"),
+            Resolves(input: "http://127.0.0.1:8080", insecure: false, expected: "http://127.0.0.1:8080"),
+            Resolves(input: "http://127.10.20.30:8080/", insecure: false, expected: "http://127.10.20.30:8080"),
+            Resolves(input: "http://localhost:9000", insecure: false, expected: "http://localhost:9000"),
+            Resolves(input: "http://LOCALHOST:9000", insecure: false, expected: "http://LOCALHOST:9000"),
+            Resolves(input: "http://[::1]:9000", insecure: false, expected: "http://[::1]:9000"),
+            Resolves(input: "http://sn.internal.example:8080", insecure: true, expected: "http://sn.internal.example:8080"),
+            Resolves(input: "http://10.0.0.5", insecure: true, expected: "http://10.0.0.5"),
+        ])
     func resolves(_ item: Resolves) throws {
         let url = try InstanceConfiguration.resolveBaseURL(item.input, allowInsecureHTTP: item.insecure)
         #expect(url.absoluteString == item.expected)
@@ -38,26 +41,28 @@ struct InstanceConfigurationTests {
         var testDescription: String { input.isEmpty ? "(empty)" : input }
     }
 
-    @Test("base URLs that are refused, each with a clear reason", arguments: [
-        Refused(input: "", mentions: "no instance given"),
-        Refused(input: "   ", mentions: "no instance given"),
-        Refused(input: "http://example.com", mentions: "not a loopback host"),
-        Refused(input: "http://128.0.0.1", mentions: "not a loopback host"),
-        Refused(input: "http://127.0.0.1.evil.example", mentions: "not a loopback host"),
-        Refused(input: "http://localhost.evil.example", mentions: "not a loopback host"),
-        Refused(input: "http://[::2]:80", mentions: "not a loopback host"),
-        Refused(input: "https://dev12345.service-now.com?x=1", mentions: "query"),
-        Refused(input: "https://dev12345.service-now.com/?", mentions: "query"),
-        Refused(input: "https://dev12345.service-now.com#top", mentions: "fragment"),
-        Refused(input: "https://admin:hunter22@dev12345.service-now.com", mentions: "user info"),
-        Refused(input: "ftp://dev12345.service-now.com", mentions: "scheme"),
-        Refused(input: "dev12345.service-now.com", mentions: "write https://dev12345.service-now.com"),
-        Refused(input: "dev_12345", mentions: "neither an instance name"),
-        Refused(input: "https://", mentions: "not a valid URL with a host"),
-        Refused(input: "https://dev 12345.service-now.com", mentions: "spaces"),
-        Refused(input: "https://dev12345.service-now.com:99999", mentions: "out of range"),
-        Refused(input: "https://dev12345.service-now.com:0", mentions: "out of range"),
-    ])
+    @Test(
+        "base URLs that are refused, each with a clear reason",
+        arguments: [
+            Refused(input: "", mentions: "no instance given"),
+            Refused(input: "   ", mentions: "no instance given"),
+            Refused(input: "http://example.com", mentions: "not a loopback host"),
+            Refused(input: "http://128.0.0.1", mentions: "not a loopback host"),
+            Refused(input: "http://127.0.0.1.evil.example", mentions: "not a loopback host"),
+            Refused(input: "http://localhost.evil.example", mentions: "not a loopback host"),
+            Refused(input: "http://[::2]:80", mentions: "not a loopback host"),
+            Refused(input: "https://dev12345.service-now.com?x=1", mentions: "query"),
+            Refused(input: "https://dev12345.service-now.com/?", mentions: "query"),
+            Refused(input: "https://dev12345.service-now.com#top", mentions: "fragment"),
+            Refused(input: "https://admin:hunter22@dev12345.service-now.com", mentions: "user info"),
+            Refused(input: "ftp://dev12345.service-now.com", mentions: "scheme"),
+            Refused(input: "dev12345.service-now.com", mentions: "write https://dev12345.service-now.com"),
+            Refused(input: "dev_12345", mentions: "neither an instance name"),
+            Refused(input: "https://", mentions: "not a valid URL with a host"),
+            Refused(input: "https://dev 12345.service-now.com", mentions: "spaces"),
+            Refused(input: "https://dev12345.service-now.com:99999", mentions: "out of range"),
+            Refused(input: "https://dev12345.service-now.com:0", mentions: "out of range"),
+        ])
     func refused(_ item: Refused) {
         #expect {
             _ = try InstanceConfiguration.resolveBaseURL(item.input, allowInsecureHTTP: false)
@@ -69,7 +74,10 @@ struct InstanceConfigurationTests {
 
     @Test("a refused URL never echoes the password in user info")
     func userInfoNotEchoed() {
-        for input in ["https://admin:hunter22@dev12345.service-now.com", "http://admin:hunter22@localhost x", "admin:hunter22@dev12345.service-now.com"] {
+        for input in [
+            "https://admin:hunter22@dev12345.service-now.com", "http://admin:hunter22@localhost x",
+            "admin:hunter22@dev12345.service-now.com",
+        ] {
             do {
                 _ = try InstanceConfiguration.resolveBaseURL(input, allowInsecureHTTP: true)
                 Issue.record("\(input) was accepted")

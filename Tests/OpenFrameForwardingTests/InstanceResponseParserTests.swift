@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import JSON
+import Testing
+
 @testable import OpenFrameForwarding
 
 @Suite("Instance response parser")
@@ -14,7 +15,9 @@ struct InstanceResponseParserTests {
 
     @Test("success, JSON")
     func successJSON() throws {
-        let result = try parse(200, Self.json, #"{"result":{"status":"SUCCESS","sysId":"12961fff7fb2d2102d0cd3cf8c86652b","number":"IMS0000052"}}"#).get()
+        let result = try parse(
+            200, Self.json, #"{"result":{"status":"SUCCESS","sysId":"12961fff7fb2d2102d0cd3cf8c86652b","number":"IMS0000052"}}"#
+        ).get()
         #expect(result == ["status": "SUCCESS", "sysId": "12961fff7fb2d2102d0cd3cf8c86652b", "number": "IMS0000052"])
         #expect(result.keys == ["status", "sysId", "number"])
         // No content type, pretty printed, extra members kept.
@@ -24,29 +27,47 @@ struct InstanceResponseParserTests {
 
     @Test("success, XML")
     func successXML() throws {
-        let body = #"<?xml version="1.0" encoding="UTF-8"?><response><result><status>SUCCESS</status><sysId>12961fff7fb2d2102d0cd3cf8c86652b</sysId><number>IMS0000052</number></result></response>"#
+        let body =
+            #"<?xml version="1.0" encoding="UTF-8"?><response><result><status>SUCCESS</status><sysId>12961fff7fb2d2102d0cd3cf8c86652b</sysId><number>IMS0000052</number></result></response>"#
         let result = try parse(200, Self.xml, body).get()
         #expect(result == ["status": "SUCCESS", "sysId": "12961fff7fb2d2102d0cd3cf8c86652b", "number": "IMS0000052"])
-        let indented = "<response>\n  <result>\n    <status>SUCCESS</status>\n    <list><element>a &amp; b</element><element/></list>\n  </result>\n</response>"
+        let indented =
+            "<response>\n  <result>\n    <status>SUCCESS</status>\n    <list><element>a &amp; b</element><element/></list>\n  </result>\n</response>"
         #expect(try parse(200, [:], indented).get() == ["status": "SUCCESS", "list": ["a & b", ""]])
     }
 
     @Test("ServiceNow error, JSON and XML")
     func serviceNowErrors() {
-        #expect(parse(404, Self.json, #"{"error":{"message":"No Record found","detail":"Record doesn't exist or ACL restricts the record retrieval"},"status":"failure"}"#)
-            == .failure(.instance(httpStatus: 404, message: "No Record found", detail: "Record doesn't exist or ACL restricts the record retrieval")))
-        #expect(parse(400, Self.json, #"{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}"#)
-            == .failure(.instance(httpStatus: 400, message: "Requested URI does not represent any resource", detail: nil)))
-        #expect(parse(500, Self.xml, #"<?xml version="1.0" encoding="UTF-8"?><response><error><message>Internal server error</message><detail>An unexpected error occurred</detail></error><status>failure</status></response>"#)
-            == .failure(.instance(httpStatus: 500, message: "Internal server error", detail: "An unexpected error occurred")))
-        #expect(parse(400, Self.xml, "<response><error><message>Bad &lt;thing&gt;</message><detail/></error><status>failure</status></response>")
-            == .failure(.instance(httpStatus: 400, message: "Bad <thing>", detail: nil)))
+        #expect(
+            parse(
+                404, Self.json,
+                #"{"error":{"message":"No Record found","detail":"Record doesn't exist or ACL restricts the record retrieval"},"status":"failure"}"#
+            )
+                == .failure(
+                    .instance(
+                        httpStatus: 404, message: "No Record found", detail: "Record doesn't exist or ACL restricts the record retrieval")))
+        #expect(
+            parse(
+                400, Self.json, #"{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}"#)
+                == .failure(.instance(httpStatus: 400, message: "Requested URI does not represent any resource", detail: nil)))
+        #expect(
+            parse(
+                500, Self.xml,
+                #"<?xml version="1.0" encoding="UTF-8"?><response><error><message>Internal server error</message><detail>An unexpected error occurred</detail></error><status>failure</status></response>"#
+            )
+                == .failure(.instance(httpStatus: 500, message: "Internal server error", detail: "An unexpected error occurred")))
+        #expect(
+            parse(
+                400, Self.xml, "<response><error><message>Bad &lt;thing&gt;</message><detail/></error><status>failure</status></response>")
+                == .failure(.instance(httpStatus: 400, message: "Bad <thing>", detail: nil)))
         // An error body with a 200 is still an error.
-        #expect(parse(200, Self.json, #"{"error":{"message":"Odd","detail":"x"},"status":"failure"}"#)
-            == .failure(.instance(httpStatus: 200, message: "Odd", detail: "x")))
+        #expect(
+            parse(200, Self.json, #"{"error":{"message":"Odd","detail":"x"},"status":"failure"}"#)
+                == .failure(.instance(httpStatus: 200, message: "Odd", detail: "x")))
         // Non-string detail is shown as JSON.
-        #expect(parse(400, Self.json, #"{"error":{"message":"Bad","detail":{"field":"x"}},"status":"failure"}"#)
-            == .failure(.instance(httpStatus: 400, message: "Bad", detail: #"{"field":"x"}"#)))
+        #expect(
+            parse(400, Self.json, #"{"error":{"message":"Bad","detail":{"field":"x"}},"status":"failure"}"#)
+                == .failure(.instance(httpStatus: 400, message: "Bad", detail: #"{"field":"x"}"#)))
     }
 
     @Test("an HTML page from a proxy: shortened, tags stripped, at most 200 characters")
@@ -69,25 +90,65 @@ struct InstanceResponseParserTests {
         #expect(excerpt.hasSuffix("…"))
         for leftover in ["<", ">", "color: red", "do not show", "comment"] { #expect(!excerpt.contains(leftover), "\(leftover)") }
         // Short pages are shown whole, entities decoded.
-        #expect(parse(504, ["content-type": "text/html"], "<html><body><h1>504 Gateway Time-out</h1><p>a &amp; b</p></body></html>")
-            == .failure(.instance(httpStatus: 504, message: "HTTP 504 from the instance, with a body that is not a ServiceNow error: 504 Gateway Time-out a & b", detail: nil)))
+        #expect(
+            parse(504, ["content-type": "text/html"], "<html><body><h1>504 Gateway Time-out</h1><p>a &amp; b</p></body></html>")
+                == .failure(
+                    .instance(
+                        httpStatus: 504,
+                        message: "HTTP 504 from the instance, with a body that is not a ServiceNow error: 504 Gateway Time-out a & b",
+                        detail: nil)))
     }
 
     @Test("empty, garbage and malformed bodies")
     func notServiceNow() {
-        #expect(parse(502, [:], "") == .failure(.instance(httpStatus: 502, message: "HTTP 502 from the instance, with a body that is not a ServiceNow error: (empty body)", detail: nil)))
-        #expect(parse(500, Self.json, #"{"error": {"message": "trunc"#)
-            == .failure(.instance(httpStatus: 500, message: #"HTTP 500 from the instance, with a body that is not a ServiceNow error: {"error": {"message": "trunc"#, detail: nil)))
-        #expect(parse(200, Self.json, #"{"result": "#)
-            == .failure(.instance(httpStatus: 200, message: #"HTTP 200 from the instance, with a body that is not a ServiceNow result: {"result":"#, detail: nil)))
-        #expect(parse(200, Self.json, "[1,2]") == .failure(.instance(httpStatus: 200, message: "HTTP 200 from the instance, with a body that is not a ServiceNow result: [1,2]", detail: nil)))
-        #expect(parse(200, Self.json, "") == .failure(.instance(httpStatus: 200, message: "HTTP 200 from the instance, with a body that is not a ServiceNow result: (empty body)", detail: nil)))
-        #expect(parse(204, [:], "") == .failure(.instance(httpStatus: 204, message: "HTTP 204 from the instance, with a body that is not a ServiceNow result: (empty body)", detail: nil)))
-        #expect(parse(503, Self.xml, "<response><what/></response>")
-            == .failure(.instance(httpStatus: 503, message: "HTTP 503 from the instance, with a body that is not a ServiceNow error: (no readable text)", detail: nil)))
+        #expect(
+            parse(502, [:], "")
+                == .failure(
+                    .instance(
+                        httpStatus: 502, message: "HTTP 502 from the instance, with a body that is not a ServiceNow error: (empty body)",
+                        detail: nil)))
+        #expect(
+            parse(500, Self.json, #"{"error": {"message": "trunc"#)
+                == .failure(
+                    .instance(
+                        httpStatus: 500,
+                        message: #"HTTP 500 from the instance, with a body that is not a ServiceNow error: {"error": {"message": "trunc"#,
+                        detail: nil)))
+        #expect(
+            parse(200, Self.json, #"{"result": "#)
+                == .failure(
+                    .instance(
+                        httpStatus: 200, message: #"HTTP 200 from the instance, with a body that is not a ServiceNow result: {"result":"#,
+                        detail: nil)))
+        #expect(
+            parse(200, Self.json, "[1,2]")
+                == .failure(
+                    .instance(
+                        httpStatus: 200, message: "HTTP 200 from the instance, with a body that is not a ServiceNow result: [1,2]",
+                        detail: nil)))
+        #expect(
+            parse(200, Self.json, "")
+                == .failure(
+                    .instance(
+                        httpStatus: 200, message: "HTTP 200 from the instance, with a body that is not a ServiceNow result: (empty body)",
+                        detail: nil)))
+        #expect(
+            parse(204, [:], "")
+                == .failure(
+                    .instance(
+                        httpStatus: 204, message: "HTTP 204 from the instance, with a body that is not a ServiceNow result: (empty body)",
+                        detail: nil)))
+        #expect(
+            parse(503, Self.xml, "<response><what/></response>")
+                == .failure(
+                    .instance(
+                        httpStatus: 503,
+                        message: "HTTP 503 from the instance, with a body that is not a ServiceNow error: (no readable text)", detail: nil))
+        )
         // Binary garbage never crashes and prints as text.
         let garbage: [UInt8] = [0xFF, 0xFE, 0x00, 0x01, 0x41, 0x42, 0xC3, 0x28, 0x0A, 0x43]
-        guard case .failure(.instance(502, let message, nil)) = InstanceResponseParser.parse(status: 502, headers: [:], body: garbage) else {
+        guard case .failure(.instance(502, let message, nil)) = InstanceResponseParser.parse(status: 502, headers: [:], body: garbage)
+        else {
             Issue.record("expected an instance error"); return
         }
         #expect(message == "HTTP 502 from the instance, with a body that is not a ServiceNow error: AB ( C")
@@ -102,7 +163,8 @@ struct InstanceResponseParserTests {
             Array("<response><error><message>a\u{0}b</message></error></response>".utf8) + [0],
         ]
         for body in crashers {
-            guard case .failure(.instance(500, let message, nil)) = InstanceResponseParser.parse(status: 500, headers: Self.xml, body: body) else {
+            guard case .failure(.instance(500, let message, nil)) = InstanceResponseParser.parse(status: 500, headers: Self.xml, body: body)
+            else {
                 Issue.record("expected an instance error for \(body)"); continue
             }
             #expect(message.hasPrefix("HTTP 500 from the instance, with a body that is not a ServiceNow error: "))
@@ -112,46 +174,70 @@ struct InstanceResponseParserTests {
 
     @Test("202 is never success")
     func accepted() {
-        #expect(parse(202, Self.json, #"{"result":{"status":"QUEUED"}}"#) == .failure(.instance(
-            httpStatus: 202,
-            message: "HTTP 202 from the instance: the request was accepted but not processed; it is not known whether the instance will act on it",
-            detail: "result.status: QUEUED")))
+        #expect(
+            parse(202, Self.json, #"{"result":{"status":"QUEUED"}}"#)
+                == .failure(
+                    .instance(
+                        httpStatus: 202,
+                        message:
+                            "HTTP 202 from the instance: the request was accepted but not processed; it is not known whether the instance will act on it",
+                        detail: "result.status: QUEUED")))
         #expect(parse(202, Self.json, #"{"result":{"status":"SUCCESS","sysId":"x"}}"#).isFailure)
         #expect(parse(202, [:], "").isFailure)
     }
 
     @Test("a 2xx whose result.status is not SUCCESS")
     func resultStatusNotSuccess() throws {
-        #expect(parse(200, Self.json, #"{"result":{"status":"FAILURE"}}"#) == .failure(.instance(
-            httpStatus: 200, message: #"HTTP 200 from the instance, but result.status is "FAILURE", not SUCCESS"#, detail: #"{"status":"FAILURE"}"#)))
-        #expect(parse(200, Self.json, #"{"result":{"sysId":"x"}}"#) == .failure(.instance(
-            httpStatus: 200, message: "HTTP 200 from the instance, but result.status is missing, not SUCCESS", detail: #"{"sysId":"x"}"#)))
-        #expect(parse(200, Self.json, #"{"result":{"status":1}}"#) == .failure(.instance(
-            httpStatus: 200, message: "HTTP 200 from the instance, but result.status is not a string, not SUCCESS", detail: #"{"status":1}"#)))
+        #expect(
+            parse(200, Self.json, #"{"result":{"status":"FAILURE"}}"#)
+                == .failure(
+                    .instance(
+                        httpStatus: 200, message: #"HTTP 200 from the instance, but result.status is "FAILURE", not SUCCESS"#,
+                        detail: #"{"status":"FAILURE"}"#)))
+        #expect(
+            parse(200, Self.json, #"{"result":{"sysId":"x"}}"#)
+                == .failure(
+                    .instance(
+                        httpStatus: 200, message: "HTTP 200 from the instance, but result.status is missing, not SUCCESS",
+                        detail: #"{"sysId":"x"}"#)))
+        #expect(
+            parse(200, Self.json, #"{"result":{"status":1}}"#)
+                == .failure(
+                    .instance(
+                        httpStatus: 200, message: "HTTP 200 from the instance, but result.status is not a string, not SUCCESS",
+                        detail: #"{"status":1}"#)))
         #expect(parse(200, Self.xml, "<response><result><status>FAILURE</status></result></response>").isFailure)
         #expect(try parse(200, Self.json, #"{"result":{"status":"success"}}"#).get() == ["status": "success"])
     }
 
     @Test("a redirect names where it pointed")
     func redirect() {
-        #expect(parse(302, ["Location": "https://login.example.com/sso"], "") == .failure(.instance(
-            httpStatus: 302,
-            message: "HTTP 302 from the instance: a redirect to https://login.example.com/sso, not followed (redirects are never followed; check the instance URL)",
-            detail: nil)))
+        #expect(
+            parse(302, ["Location": "https://login.example.com/sso"], "")
+                == .failure(
+                    .instance(
+                        httpStatus: 302,
+                        message:
+                            "HTTP 302 from the instance: a redirect to https://login.example.com/sso, not followed (redirects are never followed; check the instance URL)",
+                        detail: nil)))
     }
 
     @Test("XML with a DOCTYPE is not read")
     func doctypeRefused() {
         let body = #"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "boom">]><response><error><message>&x;</message></error></response>"#
-        guard case .failure(.instance(500, let message, nil)) = parse(500, Self.xml, body) else { Issue.record("expected an instance error"); return }
+        guard case .failure(.instance(500, let message, nil)) = parse(500, Self.xml, body) else {
+            Issue.record("expected an instance error"); return
+        }
         #expect(message.hasPrefix("HTTP 500 from the instance, with a body that is not a ServiceNow error"))
     }
 
     @Test("fuzz: random bodies never crash and always give an instance error or a result")
     func fuzz() {
         var generator = SplitMix64(seed: 0x5EED)
-        let fragments = ["{", "}", "[", "]", "\"result\"", "\"error\"", ":", ",", "\"status\"", "\"SUCCESS\"", "<response>", "</response>",
-                         "<result>", "</result>", "<error>", "<message>", "</message>", "<!--", "&amp;", "&", "\u{0}", "\u{FFFD}", "é", "<", ">", "null"]
+        let fragments = [
+            "{", "}", "[", "]", "\"result\"", "\"error\"", ":", ",", "\"status\"", "\"SUCCESS\"", "<response>", "</response>",
+            "<result>", "</result>", "<error>", "<message>", "</message>", "<!--", "&amp;", "&", "\u{0}", "\u{FFFD}", "é", "<", ">", "null",
+        ]
         for _ in 0..<3000 {
             var body: [UInt8] = []
             for _ in 0..<Int.random(in: 0...12, using: &generator) {
@@ -182,7 +268,8 @@ struct InstanceResponseParserTests {
     func retryAdvice() {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         func advice(_ status: Int, _ retryAfter: String?) -> RetryAdvice {
-            InstanceResponseParser.retryAdvice(status: status, headers: retryAfter.map { ["Retry-After": $0] } ?? [:], body: Self.serviceNowError, now: now, maxDelay: 60)
+            InstanceResponseParser.retryAdvice(
+                status: status, headers: retryAfter.map { ["Retry-After": $0] } ?? [:], body: Self.serviceNowError, now: now, maxDelay: 60)
         }
         #expect(advice(429, "2") == .retry(afterSeconds: 2))
         #expect(advice(503, "0") == .retry(afterSeconds: 0))
@@ -195,20 +282,30 @@ struct InstanceResponseParserTests {
         for status in [200, 202, 400, 401, 404, 500, 502, 504] {
             #expect(advice(status, "1") == .doNotRetry, "\(status)")
         }
-        #expect(InstanceResponseParser.retryAdvice(status: 429, headers: ["retry-after": "5"], body: [], now: now) == .retry(afterSeconds: 5))
+        #expect(
+            InstanceResponseParser.retryAdvice(status: 429, headers: ["retry-after": "5"], body: [], now: now) == .retry(afterSeconds: 5))
     }
 
     static let serviceNowError = Array(#"{"error":{"message":"Service Unavailable","detail":null},"status":"failure"}"#.utf8)
 
-    @Test("a 503 that is not the instance's own answer and has no Retry-After is not retried (a proxy's page may follow an upstream that acted)")
+    @Test(
+        "a 503 that is not the instance's own answer and has no Retry-After is not retried (a proxy's page may follow an upstream that acted)"
+    )
     func proxy503NotRetried() {
         let html = Array("<html><body>upstream connect error or disconnect/reset before headers</body></html>".utf8)
         #expect(InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "text/html"], body: html) == .doNotRetry)
         #expect(InstanceResponseParser.retryAdvice(status: 503, headers: [:], body: []) == .doNotRetry)
-        #expect(InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "text/html", "Retry-After": "1"], body: html) == .retry(afterSeconds: 1))
-        #expect(InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "application/json"], body: Self.serviceNowError) == .retry(afterSeconds: nil))
-        let xml = Array("<?xml version=\"1.0\"?><response><error><message>down</message><detail/></error><status>failure</status></response>".utf8)
-        #expect(InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "application/xml"], body: xml) == .retry(afterSeconds: nil))
+        #expect(
+            InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "text/html", "Retry-After": "1"], body: html)
+                == .retry(afterSeconds: 1))
+        #expect(
+            InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "application/json"], body: Self.serviceNowError)
+                == .retry(afterSeconds: nil))
+        let xml = Array(
+            "<?xml version=\"1.0\"?><response><error><message>down</message><detail/></error><status>failure</status></response>".utf8)
+        #expect(
+            InstanceResponseParser.retryAdvice(status: 503, headers: ["Content-Type": "application/xml"], body: xml)
+                == .retry(afterSeconds: nil))
         // 429 asks for less traffic whoever sends it.
         #expect(InstanceResponseParser.retryAdvice(status: 429, headers: [:], body: html) == .retry(afterSeconds: nil))
     }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Synchronization
+import Testing
+
 @testable import OpenFrameForwarding
 
 /// Time that moves only when a test says so: `sleep` suspends until `advance(by:)` reaches the

@@ -1,7 +1,8 @@
 import Foundation
 import JSON
-@testable import OpenFrameForwarding
 import Testing
+
+@testable import OpenFrameForwarding
 
 /// The outbox file (replay, torn line, lock, compaction) and the rules the delivery engine follows.
 final class OutboxStoreTests {
@@ -32,7 +33,8 @@ final class OutboxStoreTests {
         let replayed = try #require(reopened.item(item.id))
         #expect(replayed.state == .queued && replayed.outcomeUnknown && replayed.attempts == 1)
         #expect(replayed.payload == Self.create && replayed.apiVersion == "v1")
-        let next = try reopened.add(operation: .update, payload: ["interaction": [:]], apiVersion: nil, key: item.key, dependsOn: item.id, sysId: nil)
+        let next = try reopened.add(
+            operation: .update, payload: ["interaction": [:]], apiVersion: nil, key: item.key, dependsOn: item.id, sysId: nil)
         #expect(next.seq == 2 && next.key == item.key)
     }
 
@@ -55,7 +57,10 @@ final class OutboxStoreTests {
     @Test func aDamagedEarlierLineIsRefused() throws {
         try Data("not json\n{\"ev\":\"sending\",\"id\":\"x\",\"at\":\"t\"}\n".utf8).write(to: file)
         #expect(throws: OutboxFileError.self) { try OutboxStore(file: file) }
-        try Data("{\"ev\":\"sending\",\"id\":\"ob-unknown\",\"epoch\":1,\"at\":\"t\"}\n{\"ev\":\"sending\",\"id\":\"x\",\"epoch\":1,\"at\":\"t\"}\n".utf8).write(to: file)
+        try Data(
+            "{\"ev\":\"sending\",\"id\":\"ob-unknown\",\"epoch\":1,\"at\":\"t\"}\n{\"ev\":\"sending\",\"id\":\"x\",\"epoch\":1,\"at\":\"t\"}\n"
+                .utf8
+        ).write(to: file)
         do {
             _ = try OutboxStore(file: file)
             Issue.record("a line about an unknown item was accepted")
@@ -84,7 +89,10 @@ final class OutboxStoreTests {
                 let item = try store.add(operation: .create, payload: Self.create, apiVersion: nil, key: nil, dependsOn: nil, sysId: nil)
                 try store.record(.sending, id: item.id)
                 if index < 3 {
-                    try store.record(.delivered(result: ["status": "SUCCESS", "sysId": "0123456789abcdef0123456789abcdef"], sysId: "0123456789abcdef0123456789abcdef"), id: item.id)
+                    try store.record(
+                        .delivered(
+                            result: ["status": "SUCCESS", "sysId": "0123456789abcdef0123456789abcdef"],
+                            sysId: "0123456789abcdef0123456789abcdef"), id: item.id)
                 } else if index == 3 {
                     try store.record(.parked(reason: "checked by a person"), id: item.id)
                 }
@@ -124,13 +132,18 @@ struct OutboxRuleTests {
     @Test func theLookupCountsOnlyAnExactSingleMatch() {
         let ours = "call-1"
         #expect(InteractionLookup.decide(rows: [], clientSessionId: ours) == .notFound)
-        #expect(InteractionLookup.decide(rows: [["sys_id": "a", "number": "IMS1", "client_session_id": "call-1"]], clientSessionId: ours)
-            == .found(sysId: "a", number: "IMS1"))
-        guard case .inconclusive(let missing) = InteractionLookup.decide(rows: [["sys_id": "a", "number": "IMS1"]], clientSessionId: ours) else {
+        #expect(
+            InteractionLookup.decide(rows: [["sys_id": "a", "number": "IMS1", "client_session_id": "call-1"]], clientSessionId: ours)
+                == .found(sysId: "a", number: "IMS1"))
+        guard case .inconclusive(let missing) = InteractionLookup.decide(rows: [["sys_id": "a", "number": "IMS1"]], clientSessionId: ours)
+        else {
             Issue.record("rows without the field counted"); return
         }
         #expect(missing.contains("no client_session_id field"))
-        guard case .inconclusive(let other) = InteractionLookup.decide(rows: [["sys_id": "a", "client_session_id": "call-10"]], clientSessionId: ours) else {
+        guard
+            case .inconclusive(let other) = InteractionLookup.decide(
+                rows: [["sys_id": "a", "client_session_id": "call-10"]], clientSessionId: ours)
+        else {
             Issue.record("another value counted"); return
         }
         #expect(other.contains("is not"))
@@ -161,8 +174,10 @@ struct OutboxRuleTests {
 
     @Test func onlyValueSettingUpdatesAreIdempotent() {
         func item(_ payload: JSONValue, _ operation: OutboxItem.Operation = .update) -> OutboxItem {
-            OutboxItem(id: "ob-1", seq: 1, operation: operation, payload: payload, apiVersion: nil, key: "k", dependsOn: nil, sysId: nil,
-                       state: .queued, attempts: 0, outcomeUnknown: false, sentEpoch: nil, reason: nil, result: nil, queuedAt: "", queuedEpoch: 0, updatedAt: "")
+            OutboxItem(
+                id: "ob-1", seq: 1, operation: operation, payload: payload, apiVersion: nil, key: "k", dependsOn: nil, sysId: nil,
+                state: .queued, attempts: 0, outcomeUnknown: false, sentEpoch: nil, reason: nil, result: nil, queuedAt: "", queuedEpoch: 0,
+                updatedAt: "")
         }
         #expect(item(["interaction": [:], "interactionContext": [:]]).isIdempotentUpdate)
         #expect(!item(["interaction": [:], "phoneLogs": []]).isIdempotentUpdate)
@@ -189,8 +204,9 @@ final class OutboxDeliveryTests {
         let sandbox = Sandbox()
         let delivery = OutboxDelivery(store: try OutboxStore(file: file), target: { sandbox })
         let create = try delivery.submit(operation: .create, payload: OutboxStoreTests.create, apiVersion: nil, dependsOn: nil, sysId: nil)
-        let update = try delivery.submit(operation: .update, payload: ["interaction": ["additionalParams": ["step": "1"]]],
-                                         apiVersion: nil, dependsOn: create.id, sysId: nil)
+        let update = try delivery.submit(
+            operation: .update, payload: ["interaction": ["additionalParams": ["step": "1"]]],
+            apiVersion: nil, dependsOn: create.id, sysId: nil)
         let created = await delivery.waitForOutcome(create.id, seconds: 5)
         let updated = await delivery.waitForOutcome(update.id, seconds: 5)
         #expect(created?.state == .delivered)
@@ -206,12 +222,14 @@ final class OutboxDeliveryTests {
         var id = ""
         do {
             let store = try OutboxStore(file: file)
-            id = try store.add(operation: .create, payload: OutboxStoreTests.create, apiVersion: nil, key: nil, dependsOn: nil, sysId: nil).id
+            id = try store.add(operation: .create, payload: OutboxStoreTests.create, apiVersion: nil, key: nil, dependsOn: nil, sysId: nil)
+                .id
             try store.record(.sending, id: id)
         }
         // The instance did store it.
-        let stored = try await sandbox.create(payload: try SandboxFixtures.payload(#"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1"}}"#),
-                                              apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+        let stored = try await sandbox.create(
+            payload: try SandboxFixtures.payload(#"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1"}}"#),
+            apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         var settings = OutboxDelivery.Settings()
         settings.settle = 0
         let delivery = OutboxDelivery(store: try OutboxStore(file: file), settings: settings, target: { sandbox })
@@ -229,11 +247,13 @@ final class OutboxDeliveryTests {
         var id = ""
         do {
             let store = try OutboxStore(file: file, clock: clock)
-            id = try store.add(operation: .create, payload: OutboxStoreTests.create, apiVersion: nil, key: nil, dependsOn: nil, sysId: nil).id
+            id = try store.add(operation: .create, payload: OutboxStoreTests.create, apiVersion: nil, key: nil, dependsOn: nil, sysId: nil)
+                .id
             try store.record(.sending, id: id)
         }
-        _ = try await sandbox.create(payload: try SandboxFixtures.payload(#"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1"}}"#),
-                                     apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+        _ = try await sandbox.create(
+            payload: try SandboxFixtures.payload(#"{"interaction":{"userPhoneNumber":"+14155550100","clientSessionId":"call-1"}}"#),
+            apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         clock.advance(by: 20)  // the server restarts 20 s after the send started
         let delivery = OutboxDelivery(store: try OutboxStore(file: file, clock: clock), target: { sandbox })  // settle: 60 s
         delivery.resume()

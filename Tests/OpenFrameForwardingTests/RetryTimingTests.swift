@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OpenFrameForwarding
 
 @Suite("Retry-After and backoff")
@@ -30,11 +31,14 @@ struct RetryTimingTests {
         #expect(HTTPDate.parse(HTTPDateFormatting.imf(sample)) == sample)
     }
 
-    @Test("garbage is not a Retry-After", arguments: [
-        "", " ", "-1", "1.5", "+3", "soon", "0x10", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC",
-        "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Funday, 06-Nov-94 08:49:37 GMT",
-        "Sun, 6 Nov 1994 08:49:37 GMT", "Sun Nov 6 08:49:37", "2 seconds", "١٢",
-    ])
+    @Test(
+        "garbage is not a Retry-After",
+        arguments: [
+            "", " ", "-1", "1.5", "+3", "soon", "0x10", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Funday, 06-Nov-94 08:49:37 GMT",
+            "Sun, 6 Nov 1994 08:49:37 GMT", "Sun Nov 6 08:49:37", "2 seconds", "١٢",
+        ])
     func garbage(_ value: String) {
         #expect(RetryAfter.seconds(value, now: now) == nil)
     }

@@ -53,12 +53,16 @@ struct SandboxConcurrencyTests {
 
     @Test func concurrentUpdatesOfOneRecordAllLand() async throws {
         let sandbox = Sandbox()
-        let created = try await sandbox.create(payload: try SandboxFixtures.payload(#"{"interaction":{}}"#), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+        let created = try await sandbox.create(
+            payload: try SandboxFixtures.payload(#"{"interaction":{}}"#), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         let sysID = try #require(created["sysId"]?.stringValue)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<500 {
-                let payload = try SandboxFixtures.payload(#"{"phoneLogs":[{"call_id":"c\#(index)"}],"interactionContext":{"v\#(index)":\#(index)}}"#)
-                group.addTask { _ = try await sandbox.update(sysId: sysID, payload: payload, apiVersion: nil, progress: SandboxFixtures.ignoreProgress) }
+                let payload = try SandboxFixtures.payload(
+                    #"{"phoneLogs":[{"call_id":"c\#(index)"}],"interactionContext":{"v\#(index)":\#(index)}}"#)
+                group.addTask {
+                    _ = try await sandbox.update(sysId: sysID, payload: payload, apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+                }
             }
             try await group.waitForAll()
         }
@@ -73,13 +77,16 @@ struct SandboxConcurrencyTests {
         #expect(error == .cancelled)
         #expect(sandbox.records.isEmpty)
         // The sequence is untouched: the next create is still the first number.
-        let next = try await sandbox.create(payload: try SandboxFixtures.payload(#"{"interaction":{}}"#), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+        let next = try await sandbox.create(
+            payload: try SandboxFixtures.payload(#"{"interaction":{}}"#), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         #expect(next["number"] == "IMS0000001")
     }
 
     @Test func aCancelledUpdateChangesNothing() async throws {
         let sandbox = Sandbox()
-        let created = try await sandbox.create(payload: try SandboxFixtures.payload(#"{"interaction":{"clientSessionId":"a"}}"#), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+        let created = try await sandbox.create(
+            payload: try SandboxFixtures.payload(#"{"interaction":{"clientSessionId":"a"}}"#), apiVersion: nil,
+            progress: SandboxFixtures.ignoreProgress)
         let sysID = try #require(created["sysId"]?.stringValue)
         let before = sandbox.records
         let payload = try SandboxFixtures.payload(#"{"interaction":{"clientSessionId":"b"}}"#)

@@ -43,7 +43,8 @@ struct SandboxCreateTests {
 
     @Test func membersOutsideTheRecordAreIgnoredAndOddValuesNeverCrash() async throws {
         let sandbox = Sandbox()
-        let payload = try SandboxFixtures.payload(#"""
+        let payload = try SandboxFixtures.payload(
+            #"""
             {"interaction": {"userPhoneNumber": "+14155550100"}, "sysId": "x", "number": "IMS9999999",
              "interactionContext": 3, "phoneLogs": {"call_id": "1"}, "relatedRecords": [1, null, {"documentTable": "t", "documentId": "d"}]}
             """#)
@@ -67,7 +68,8 @@ struct SandboxCreateTests {
     @Test func reportsSendingThenWaitingForTheSandboxHost() async throws {
         let sandbox = Sandbox()
         let recorder = ProgressRecorder()
-        let result = try await sandbox.create(payload: try SandboxFixtures.payload(#"{"interaction":{}}"#), apiVersion: nil, progress: recorder.sink)
+        let result = try await sandbox.create(
+            payload: try SandboxFixtures.payload(#"{"interaction":{}}"#), apiVersion: nil, progress: recorder.sink)
         #expect(recorder.recorded == [.sending(host: "sandbox", attempt: 1), .waiting(host: "sandbox")])
 
         let updates = ProgressRecorder()
@@ -97,15 +99,19 @@ struct SandboxCreateTests {
         #expect(sandbox.records.isEmpty)
 
         let updateError = await SandboxFixtures.error { () async throws(ForwardingError) in
-            try await sandbox.update(sysId: String(repeating: "a", count: 32), payload: payload, apiVersion: version, progress: recorder.sink)
+            try await sandbox.update(
+                sysId: String(repeating: "a", count: 32), payload: payload, apiVersion: version, progress: recorder.sink)
         }
-        guard case .configuration(let message) = updateError else { Issue.record("expected .configuration, got \(String(describing: updateError))"); return }
+        guard case .configuration(let message) = updateError else {
+            Issue.record("expected .configuration, got \(String(describing: updateError))"); return
+        }
         #expect(message.hasPrefix("apiVersion must be 'v' followed by digits, e.g. v1; got \""))
     }
 
     @Test(arguments: ["v1", "v2", "v10"])
     func acceptsVersionedURLs(version: String) async throws {
-        let result = try await Sandbox().create(payload: try SandboxFixtures.payload(#"{"interaction":{}}"#), apiVersion: version, progress: SandboxFixtures.ignoreProgress)
+        let result = try await Sandbox().create(
+            payload: try SandboxFixtures.payload(#"{"interaction":{}}"#), apiVersion: version, progress: SandboxFixtures.ignoreProgress)
         #expect(result["status"] == "SUCCESS")
     }
 }

@@ -15,13 +15,17 @@ final class SandboxFileTests {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    private func create(_ sandbox: Sandbox, _ payload: String = #"{"interaction":{"userPhoneNumber":"+14155550100"}}"#) async throws -> (sysID: String, number: String) {
-        let result = try await sandbox.create(payload: try SandboxFixtures.payload(payload), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+    private func create(
+        _ sandbox: Sandbox, _ payload: String = #"{"interaction":{"userPhoneNumber":"+14155550100"}}"#
+    ) async throws -> (sysID: String, number: String) {
+        let result = try await sandbox.create(
+            payload: try SandboxFixtures.payload(payload), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
         return (try #require(result["sysId"]?.stringValue), try #require(result["number"]?.stringValue))
     }
 
     private func update(_ sandbox: Sandbox, _ sysID: String, _ payload: String) async throws {
-        _ = try await sandbox.update(sysId: sysID, payload: try SandboxFixtures.payload(payload), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+        _ = try await sandbox.update(
+            sysId: sysID, payload: try SandboxFixtures.payload(payload), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
     }
 
     private func openError() -> SandboxFileError? {
@@ -40,18 +44,23 @@ final class SandboxFileTests {
 
     @Test func recordsSurviveAReopenAndNumbersContinue() async throws {
         var sandbox: Sandbox? = try Sandbox(file: file)
-        let first = try await create(sandbox!, #"{"interaction":{"userPhoneNumber":"+14155550100"},"phoneLogs":[{"call_id":"1","agent":"a"}]}"#)
+        let first = try await create(
+            sandbox!, #"{"interaction":{"userPhoneNumber":"+14155550100"},"phoneLogs":[{"call_id":"1","agent":"a"}]}"#)
         let second = try await create(sandbox!)
-        try await update(sandbox!, first.sysID, #"{"interaction":{"clientSessionId":"s","additionalParams":{"direction":"inbound"}},"phoneLogs":[{"call_id":"1","agent":"b"}],"relatedRecords":[{"documentTable":"sys_user","documentId":"u"}]}"#)
+        try await update(
+            sandbox!, first.sysID,
+            #"{"interaction":{"clientSessionId":"s","additionalParams":{"direction":"inbound"}},"phoneLogs":[{"call_id":"1","agent":"b"}],"relatedRecords":[{"documentTable":"sys_user","documentId":"u"}]}"#
+        )
         let before = sandbox!.records
         sandbox = nil
 
         let reopened = try Sandbox(file: file)
         #expect(reopened.warnings.isEmpty)
         #expect(reopened.records == before)
-        #expect(reopened.record(sysId: first.sysID)?["interaction"] == [
-            "userPhoneNumber": "+14155550100", "clientSessionId": "s", "additionalParams": ["direction": "inbound"],
-        ])
+        #expect(
+            reopened.record(sysId: first.sysID)?["interaction"] == [
+                "userPhoneNumber": "+14155550100", "clientSessionId": "s", "additionalParams": ["direction": "inbound"],
+            ])
         #expect(reopened.record(sysId: first.sysID)?["phoneLogs"] == [["call_id": "1", "agent": "b"]])
         #expect([first.number, second.number] == ["IMS0000001", "IMS0000002"])
         let third = try await create(reopened)
@@ -62,8 +71,11 @@ final class SandboxFileTests {
 
     @Test func numbersContinueAfterTheHighestStoredNumber() async throws {
         let sysID = String(repeating: "ab", count: 16)
-        try Data(#"{"op":"create","sysId":"\#(sysID)","number":"IMS0000041","payload":{"interaction":{}},"at":"2024-11-04T21:45:00.000Z"}"#.utf8 + [0x0A])
-            .write(to: file)
+        try Data(
+            #"{"op":"create","sysId":"\#(sysID)","number":"IMS0000041","payload":{"interaction":{}},"at":"2024-11-04T21:45:00.000Z"}"#.utf8
+                + [0x0A]
+        )
+        .write(to: file)
         let sandbox = try Sandbox(file: file)
         #expect(sandbox.record(sysId: sysID)?["number"] == "IMS0000041")
         #expect(sandbox.record(sysId: sysID)?["createdAt"] == "2024-11-04T21:45:00.000Z")
@@ -76,7 +88,9 @@ final class SandboxFileTests {
         let created = try await create(sandbox, payload)
         try await update(sandbox, created.sysID, #"{"interactionContext": {"a": 1.50}}"#)
         _ = await SandboxFixtures.error { () async throws(ForwardingError) in
-            try await sandbox.update(sysId: String(repeating: "0", count: 32), payload: try! SandboxFixtures.payload("{}"), apiVersion: nil, progress: SandboxFixtures.ignoreProgress)
+            try await sandbox.update(
+                sysId: String(repeating: "0", count: 32), payload: try! SandboxFixtures.payload("{}"), apiVersion: nil,
+                progress: SandboxFixtures.ignoreProgress)
         }
 
         let lines = try SandboxFixtures.lines(of: file)
@@ -152,10 +166,19 @@ final class SandboxFileTests {
     @Test(arguments: [
         (#"{"op":"update","sysId":"abababababababababababababababab","payload":{},"at":"t"}"#, "no earlier line creates"),
         (#"{"op":"delete","sysId":"abababababababababababababababab","payload":{},"at":"t"}"#, "unknown op"),
-        (#"{"op":"create","sysId":"ABABABABABABABABABABABABABABABAB","number":"IMS0000001","payload":{},"at":"t"}"#, "not 32 lowercase hex"),
-        (#"{"op":"create","sysId":"abababababababababababababababab","number":"INC0000001","payload":{},"at":"t"}"#, "not IMS followed by digits"),
+        (
+            #"{"op":"create","sysId":"ABABABABABABABABABABABABABABABAB","number":"IMS0000001","payload":{},"at":"t"}"#,
+            "not 32 lowercase hex"
+        ),
+        (
+            #"{"op":"create","sysId":"abababababababababababababababab","number":"INC0000001","payload":{},"at":"t"}"#,
+            "not IMS followed by digits"
+        ),
         (#"{"op":"create","sysId":"abababababababababababababababab","payload":{},"at":"t"}"#, "missing \"number\""),
-        (#"{"op":"create","sysId":"abababababababababababababababab","number":"IMS0000001","payload":[],"at":"t"}"#, "\"payload\" is an array"),
+        (
+            #"{"op":"create","sysId":"abababababababababababababababab","number":"IMS0000001","payload":[],"at":"t"}"#,
+            "\"payload\" is an array"
+        ),
         (#"[1]"#, "expected an object"),
     ])
     func aWellFormedLineThatIsNoWriteIsAnErrorEvenWhenLast(line: String, reason: String) throws {
@@ -180,7 +203,9 @@ final class SandboxFileTests {
         let nested = directory.appendingPathComponent("missing").appendingPathComponent("sandbox.jsonl")
         let error: SandboxFileError?
         do { _ = try Sandbox(file: nested); error = nil } catch let caught { error = caught }
-        guard case .cannotOpen(let path, let reason) = error else { Issue.record("expected .cannotOpen, got \(String(describing: error))"); return }
+        guard case .cannotOpen(let path, let reason) = error else {
+            Issue.record("expected .cannotOpen, got \(String(describing: error))"); return
+        }
         #expect(path == nested.path)
         #expect(reason.contains("does not exist"))
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("missing").path))

@@ -2,6 +2,7 @@ import CCurl
 import Foundation
 import Synchronization
 import Testing
+
 @testable import OpenFrameForwarding
 
 /// An `HTTPTransport` that answers from a script instead of a network, and records what was sent.
@@ -26,12 +27,14 @@ final class ScriptedTransport: HTTPTransport {
             .respond(status: status, headers: headers, body: Array(body.utf8), after: after)
         }
         static func json(_ status: Int, _ body: String, headers: [String: String] = [:], after: Double = 0) -> Step {
-            .respond(status: status, headers: ["Content-Type": "application/json;charset=UTF-8"].merging(headers) { $1 },
-                     body: Array(body.utf8), after: after)
+            .respond(
+                status: status, headers: ["Content-Type": "application/json;charset=UTF-8"].merging(headers) { $1 },
+                body: Array(body.utf8), after: after)
         }
         static func serviceNowError(_ status: Int, _ message: String, _ detail: String?, headers: [String: String] = [:]) -> Step {
             let detailText = detail.map { "\"\(jsonEscaped($0))\"" } ?? "null"
-            return .json(status, #"{"error":{"message":"\#(jsonEscaped(message))","detail":\#(detailText)},"status":"failure"}"#, headers: headers)
+            return .json(
+                status, #"{"error":{"message":"\#(jsonEscaped(message))","detail":\#(detailText)},"status":"failure"}"#, headers: headers)
         }
         static func created(sysId: String = "0123456789abcdef0123456789abcdef", number: String = "IMS0000001", after: Double = 0) -> Step {
             .json(200, #"{"result":{"status":"SUCCESS","sysId":"\#(sysId)","number":"\#(number)"}}"#, after: after)
@@ -42,8 +45,10 @@ final class ScriptedTransport: HTTPTransport {
             return .json(200, #"{"access_token":"\#(value)","token_type":"Bearer","expires_in":\#(expiresIn)\#(refresh)}"#)
         }
         /// libcurl's "connection refused": nothing written.
-        static let refused = Step.fail(.failed(code: Int(CCURLE_COULDNT_CONNECT), osErrno: Int(ECONNREFUSED),
-                                               message: "Couldn't connect to server", requestWritten: false))
+        static let refused = Step.fail(
+            .failed(
+                code: Int(CCURLE_COULDNT_CONNECT), osErrno: Int(ECONNREFUSED),
+                message: "Couldn't connect to server", requestWritten: false))
 
         private static func jsonEscaped(_ text: String) -> String {
             text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
@@ -96,10 +101,12 @@ final class ScriptedTransport: HTTPTransport {
 
     func add(_ step: Step, route: Route = .api) { state.withLock { $0.steps.append((route, step)) } }
 
-    func send(_ request: HTTPExchangeRequest, onSent: @escaping @Sendable () -> Void) async throws(TransportFailure) -> HTTPExchangeResponse {
-        let record = Sent(method: request.method, url: request.url.absoluteString,
-                          headers: request.headers.map { (name: $0.name, value: scrubber.scrub($0.value)) },
-                          body: String(decoding: request.body, as: UTF8.self), timeout: request.timeout)
+    func send(_ request: HTTPExchangeRequest, onSent: @escaping @Sendable () -> Void) async throws(TransportFailure) -> HTTPExchangeResponse
+    {
+        let record = Sent(
+            method: request.method, url: request.url.absoluteString,
+            headers: request.headers.map { (name: $0.name, value: scrubber.scrub($0.value)) },
+            body: String(decoding: request.body, as: UTF8.self), timeout: request.timeout)
         let step: Step? = state.withLock { s in
             s.sent.append(record)
             s.inFlight += 1

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OpenFrameForwarding
 
 /// Issue 14: scrub first, on the raw bytes, then shorten or reformat; no prefix of a secret of 6 or
@@ -28,8 +29,12 @@ struct SecretScrubberTests {
     }
 
     @Test func rawBodiesAreScrubbedBeforeTheParserShortensThem() {
-        let body = Array(#"{"error":{"message":"\#(String(repeating: "A", count: 985))\#(Self.key)","detail":null},"status":"failure"}"#.utf8)
-        guard case .failure(.instance(_, let message, _)) = InstanceResponseParser.parse(status: 500, headers: [:], body: scrubber.scrub(bytes: body)) else {
+        let body = Array(
+            #"{"error":{"message":"\#(String(repeating: "A", count: 985))\#(Self.key)","detail":null},"status":"failure"}"#.utf8)
+        guard
+            case .failure(.instance(_, let message, _)) = InstanceResponseParser.parse(
+                status: 500, headers: [:], body: scrubber.scrub(bytes: body))
+        else {
             Issue.record("expected an instance error")
             return
         }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import JSON
+import Testing
+
 @testable import OpenFrameForwarding
 
 @Suite("TLS settings")
@@ -14,7 +15,8 @@ struct TLSSettingsTests {
         #expect(settings == TLSSettings(caFile: "/env/ca.pem", clientCertificate: "/env/c.pem", clientKey: "/env/k.pem"))
         settings = try TLSSettings.resolve(caFile: "/flag/ca.pem", json: nil, environment: environment)
         #expect(settings.caFile == "/flag/ca.pem")
-        settings = try TLSSettings.resolve(caFile: "/flag/ca.pem", json: ["caFile": "/options/ca.pem", "clientKeyPassword": "pw"], environment: environment)
+        settings = try TLSSettings.resolve(
+            caFile: "/flag/ca.pem", json: ["caFile": "/options/ca.pem", "clientKeyPassword": "pw"], environment: environment)
         #expect(settings.caFile == "/options/ca.pem" && settings.clientKeyPassword == "pw" && settings.clientKey == "/env/k.pem")
         #expect(try TLSSettings.resolve(caFile: nil, json: nil, environment: ["OPENFRAME_CA_FILE": ""]) == TLSSettings())
     }
@@ -37,7 +39,8 @@ struct TLSSettingsTests {
         }
         #expect(throws: ForwardingError.self) { try TLSSettings(clientCertificate: Self.readable).validate() }
         #expect(throws: ForwardingError.self) { try TLSSettings(clientKeyPassword: "pw").validate() }
-        try TLSSettings(caFile: Self.readable, clientCertificate: Self.readable, clientKey: Self.readable, clientKeyPassword: "pw").validate()
+        try TLSSettings(caFile: Self.readable, clientCertificate: Self.readable, clientKey: Self.readable, clientKeyPassword: "pw")
+            .validate()
         #expect(throws: ForwardingError.self) {
             _ = try InstanceConfiguration(instance: "dev1", version: "1", tls: TLSSettings(caFile: "/nonexistent/ca.pem"))
         }
@@ -45,7 +48,8 @@ struct TLSSettingsTests {
 
     @Test("the key password never prints, and is scrubbed from text")
     func redacted() throws {
-        let settings = TLSSettings(caFile: Self.readable, clientCertificate: Self.readable, clientKey: Self.readable, clientKeyPassword: "key-pass-secret")
+        let settings = TLSSettings(
+            caFile: Self.readable, clientCertificate: Self.readable, clientKey: Self.readable, clientKeyPassword: "key-pass-secret")
         let configuration = try InstanceConfiguration(instance: "dev1", version: "1", tls: settings)
         var dumped = ""
         dump(configuration, to: &dumped)

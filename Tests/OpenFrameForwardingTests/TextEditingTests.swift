@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OpenFrameForwarding
 
 /// The stdlib string edits that replaced Foundation's (so forwarding needs only FoundationEssentials).

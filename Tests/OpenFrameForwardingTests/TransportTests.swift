@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import JSON
 import Locking
 import TestSupport
+import Testing
+
 @testable import OpenFrameForwarding
 
 /// The libcurl transport against the stand-in: connection reuse, never a silent re-send, hard
@@ -15,7 +16,9 @@ struct TransportTests {
         CurlTransport(settings: CurlSettings(maxConnections: maxConnections, tls: tls))
     }
 
-    func createRequest(_ base: String, timeout: Double = 5, headers: [(name: String, value: String)] = [], body: [UInt8] = TransportTests.createBody) -> HTTPExchangeRequest {
+    func createRequest(
+        _ base: String, timeout: Double = 5, headers: [(name: String, value: String)] = [], body: [UInt8] = TransportTests.createBody
+    ) -> HTTPExchangeRequest {
         HTTPExchangeRequest(
             method: "POST", url: URL(string: base + "/api/now/openframe/voice-interaction")!,
             headers: [(name: "Content-Type", value: "application/json"), (name: "Accept", value: "application/json")] + headers,
@@ -142,7 +145,9 @@ struct TransportTests {
         #expect(log.count == 7)
         #expect(log.map { $0["requestOnConnection"]?.intValue } == [1, 2, 1, 2, 1, 2, 1])
         #expect(Set(log.compactMap { $0["connection"]?.intValue }).count == 4)
-        let ids = try await standIn.records().members.map(\.value).compactMap { $0["createPayload"]?["interaction"]?["clientSessionId"]?.stringValue }
+        let ids = try await standIn.records().members.map(\.value).compactMap {
+            $0["createPayload"]?["interaction"]?["clientSessionId"]?.stringValue
+        }
         #expect(ids.sorted() == (0..<7).map { "k\($0)" })
     }
 
@@ -229,7 +234,9 @@ struct TransportTests {
         let failure = await #expect(throws: TransportFailure.self) {
             _ = try await Self.transport().send(createRequest("http://127.0.0.1:\(port)"), onSent: { sent.set() })
         }
-        guard case .failed(let code, let osErrno, _, let written)? = failure else { Issue.record("expected .failed, got \(String(describing: failure))"); return }
+        guard case .failed(let code, let osErrno, _, let written)? = failure else {
+            Issue.record("expected .failed, got \(String(describing: failure))"); return
+        }
         #expect(code == 7 && osErrno == Int(ECONNREFUSED) && !written)
         #expect(failure?.isConnectionRefused == true)
         #expect(!sent.isSet)
@@ -248,7 +255,8 @@ struct TransportTests {
     func controlCharacterHeaderRefused() async throws {
         let standIn = try await StandIn()
         let failure = await #expect(throws: TransportFailure.self) {
-            _ = try await Self.transport().send(createRequest(standIn, headers: [(name: "Authorization", value: "Bearer abc\r\nX-Injected: 1")]), onSent: {})
+            _ = try await Self.transport().send(
+                createRequest(standIn, headers: [(name: "Authorization", value: "Bearer abc\r\nX-Injected: 1")]), onSent: {})
         }
         guard case .invalidRequest(let why)? = failure else { Issue.record("\(String(describing: failure))"); return }
         #expect(why.contains("Authorization") && !why.contains("abc"))
@@ -305,7 +313,10 @@ struct TransportTests {
         #expect(failure?.requestWritten == true)
         #expect(try await standIn.records().count == 1)
         let reason = failure?.reason(host: "h:1", timeout: 30, operation: .create) ?? ""
-        #expect(reason == "could not read the answer from h:1 (HTTP 200): its body is larger than 4 MiB and was cut off; the instance may have created the record; not retried")
+        #expect(
+            reason
+                == "could not read the answer from h:1 (HTTP 200): its body is larger than 4 MiB and was cut off; the instance may have created the record; not retried"
+        )
     }
 
     @Test("oversized and aborted answers leak no descriptors, and kept connections stay bounded")
@@ -380,11 +391,14 @@ struct TransportTests {
     func mutualTLS() async throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
-        let standIn = try await StandIn(["--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
-                                         "--tls-client-ca", certificates.caFile])
+        let standIn = try await StandIn([
+            "--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
+            "--tls-client-ca", certificates.caFile,
+        ])
         let tlsURL = try #require(standIn.tlsURL)
-        let withCertificate = Self.transport(tls: TLSSettings(
-            caFile: certificates.caFile, clientCertificate: certificates.clientCertificate, clientKey: certificates.clientKey))
+        let withCertificate = Self.transport(
+            tls: TLSSettings(
+                caFile: certificates.caFile, clientCertificate: certificates.clientCertificate, clientKey: certificates.clientKey))
         #expect(try await withCertificate.send(createRequest(tlsURL), onSent: {}).status == 200)
         let without = Self.transport(tls: TLSSettings(caFile: certificates.caFile))
         await #expect(throws: TransportFailure.self) {
@@ -415,42 +429,75 @@ struct TransportTests {
         var testDescription: String { "\(failure)" }
     }
 
-    @Test("failure reasons say what happened and whether the instance may have acted", arguments: [
-        ReasonCase(failure: .failed(code: 7, osErrno: Int(ECONNREFUSED), message: nil, requestWritten: false), operation: .create,
-                   reason: "could not connect to h:1 (connection refused); nothing was sent", nothingSent: true, retryable: true),
-        ReasonCase(failure: .failed(code: 7, osErrno: Int(EHOSTUNREACH), message: "Failed to connect to h port 1 after 3 ms: No route to host", requestWritten: false), operation: .create,
-                   reason: "could not connect to h:1 (Failed to connect to h port 1 after 3 ms: No route to host); nothing was sent", nothingSent: true, retryable: false),
-        ReasonCase(failure: .failed(code: 6, osErrno: 0, message: "Could not resolve host: h", requestWritten: false), operation: .create,
-                   reason: "cannot find the host h:1 (DNS lookup failed); nothing was sent", nothingSent: true, retryable: false),
-        ReasonCase(failure: .timedOut(requestWritten: true), operation: .create,
-                   reason: "no complete answer from h:1 within 30 s; the instance may have created the record; not retried", nothingSent: false, retryable: false),
-        ReasonCase(failure: .timedOut(requestWritten: false), operation: .create,
-                   reason: "could not send the request to h:1 within 30 s; nothing was sent", nothingSent: true, retryable: false),
-        ReasonCase(failure: .failed(code: 28, osErrno: 0, message: nil, requestWritten: true), operation: .update,
-                   reason: "no complete answer from h:1 within 30 s; the instance may have applied the update; not retried", nothingSent: false, retryable: false),
-        ReasonCase(failure: .failed(code: 56, osErrno: 104, message: "Recv failure: Connection reset by peer", requestWritten: true), operation: .create,
-                   reason: "the connection to h:1 was lost before a complete answer arrived (Recv failure: Connection reset by peer); the instance may have created the record; not retried",
-                   nothingSent: false, retryable: false),
-        ReasonCase(failure: .failed(code: 52, osErrno: 0, message: "Empty reply from server", requestWritten: true), operation: .update,
-                   reason: "h:1 closed the connection without a valid HTTP answer (Empty reply from server); the instance may have applied the update; not retried",
-                   nothingSent: false, retryable: false),
-        ReasonCase(failure: .failed(code: 65, osErrno: 0, message: "seek callback returned error 1", requestWritten: true), operation: .create,
-                   reason: "the connection to h:1 died after the request went out (seek callback returned error 1); the instance may have created the record; not retried",
-                   nothingSent: false, retryable: false),
-        ReasonCase(failure: .failed(code: 35, osErrno: 0, message: "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number", requestWritten: false), operation: .create,
-                   reason: "the TLS connection to h:1 failed (OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number); nothing was sent",
-                   nothingSent: true, retryable: false),
-        ReasonCase(failure: .failed(code: 60, osErrno: 0, message: "SSL certificate problem: unable to get local issuer certificate", requestWritten: false), operation: .update,
-                   reason: "the TLS connection to h:1 failed (SSL certificate problem: unable to get local issuer certificate); nothing was sent",
-                   nothingSent: true, retryable: false),
-        ReasonCase(failure: .failed(code: 18, osErrno: 0, message: "transfer closed with 40 bytes remaining to read", requestWritten: true), operation: .create,
-                   reason: "the answer from h:1 was cut short (transfer closed with 40 bytes remaining to read); the instance may have created the record; not retried",
-                   nothingSent: false, retryable: false),
-        ReasonCase(failure: .failed(code: 99, osErrno: 0, message: nil, requestWritten: true), operation: .token,
-                   reason: "the HTTP request to h:1 failed (CURLcode 99); no interaction was sent", nothingSent: false, retryable: false),
-        ReasonCase(failure: .libraryUnavailable("libcurl could not be loaded (tried libcurl.so.4: not found)"), operation: .create,
-                   reason: "libcurl could not be loaded (tried libcurl.so.4: not found)", nothingSent: true, retryable: false),
-    ])
+    @Test(
+        "failure reasons say what happened and whether the instance may have acted",
+        arguments: [
+            ReasonCase(
+                failure: .failed(code: 7, osErrno: Int(ECONNREFUSED), message: nil, requestWritten: false), operation: .create,
+                reason: "could not connect to h:1 (connection refused); nothing was sent", nothingSent: true, retryable: true),
+            ReasonCase(
+                failure: .failed(
+                    code: 7, osErrno: Int(EHOSTUNREACH), message: "Failed to connect to h port 1 after 3 ms: No route to host",
+                    requestWritten: false), operation: .create,
+                reason: "could not connect to h:1 (Failed to connect to h port 1 after 3 ms: No route to host); nothing was sent",
+                nothingSent: true, retryable: false),
+            ReasonCase(
+                failure: .failed(code: 6, osErrno: 0, message: "Could not resolve host: h", requestWritten: false), operation: .create,
+                reason: "cannot find the host h:1 (DNS lookup failed); nothing was sent", nothingSent: true, retryable: false),
+            ReasonCase(
+                failure: .timedOut(requestWritten: true), operation: .create,
+                reason: "no complete answer from h:1 within 30 s; the instance may have created the record; not retried",
+                nothingSent: false, retryable: false),
+            ReasonCase(
+                failure: .timedOut(requestWritten: false), operation: .create,
+                reason: "could not send the request to h:1 within 30 s; nothing was sent", nothingSent: true, retryable: false),
+            ReasonCase(
+                failure: .failed(code: 28, osErrno: 0, message: nil, requestWritten: true), operation: .update,
+                reason: "no complete answer from h:1 within 30 s; the instance may have applied the update; not retried",
+                nothingSent: false, retryable: false),
+            ReasonCase(
+                failure: .failed(code: 56, osErrno: 104, message: "Recv failure: Connection reset by peer", requestWritten: true),
+                operation: .create,
+                reason:
+                    "the connection to h:1 was lost before a complete answer arrived (Recv failure: Connection reset by peer); the instance may have created the record; not retried",
+                nothingSent: false, retryable: false),
+            ReasonCase(
+                failure: .failed(code: 52, osErrno: 0, message: "Empty reply from server", requestWritten: true), operation: .update,
+                reason:
+                    "h:1 closed the connection without a valid HTTP answer (Empty reply from server); the instance may have applied the update; not retried",
+                nothingSent: false, retryable: false),
+            ReasonCase(
+                failure: .failed(code: 65, osErrno: 0, message: "seek callback returned error 1", requestWritten: true), operation: .create,
+                reason:
+                    "the connection to h:1 died after the request went out (seek callback returned error 1); the instance may have created the record; not retried",
+                nothingSent: false, retryable: false),
+            ReasonCase(
+                failure: .failed(
+                    code: 35, osErrno: 0, message: "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number",
+                    requestWritten: false), operation: .create,
+                reason:
+                    "the TLS connection to h:1 failed (OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number); nothing was sent",
+                nothingSent: true, retryable: false),
+            ReasonCase(
+                failure: .failed(
+                    code: 60, osErrno: 0, message: "SSL certificate problem: unable to get local issuer certificate", requestWritten: false),
+                operation: .update,
+                reason:
+                    "the TLS connection to h:1 failed (SSL certificate problem: unable to get local issuer certificate); nothing was sent",
+                nothingSent: true, retryable: false),
+            ReasonCase(
+                failure: .failed(code: 18, osErrno: 0, message: "transfer closed with 40 bytes remaining to read", requestWritten: true),
+                operation: .create,
+                reason:
+                    "the answer from h:1 was cut short (transfer closed with 40 bytes remaining to read); the instance may have created the record; not retried",
+                nothingSent: false, retryable: false),
+            ReasonCase(
+                failure: .failed(code: 99, osErrno: 0, message: nil, requestWritten: true), operation: .token,
+                reason: "the HTTP request to h:1 failed (CURLcode 99); no interaction was sent", nothingSent: false, retryable: false),
+            ReasonCase(
+                failure: .libraryUnavailable("libcurl could not be loaded (tried libcurl.so.4: not found)"), operation: .create,
+                reason: "libcurl could not be loaded (tried libcurl.so.4: not found)", nothingSent: true, retryable: false),
+        ])
     func reasons(_ item: ReasonCase) {
         #expect(item.failure.reason(host: "h:1", timeout: 30, operation: item.operation) == item.reason)
         #expect(item.failure.nothingWasSent == item.nothingSent)

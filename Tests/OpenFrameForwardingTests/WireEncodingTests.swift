@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import JSON
 import TestSupport
-import TestSupport
+import Testing
+
 @testable import OpenFrameForwarding
 
 @Suite("Wire encodings")
@@ -11,27 +11,32 @@ struct WireEncodingTests {
 
     @Test("XML request body: the stand-in's mapping")
     func xmlRequest() throws {
-        let payload = try node(#"""
+        let payload = try node(
+            #"""
             {"interaction":{"userPhoneNumber":"+1303506536","additionalParams":{"direction":"inbound","count":3,"vip":true,"none":null}},
              "interactionContext":{},"phoneLogs":[{"call_id":"2323223","note":"a < b & c > d\r\n\tok"}],"relatedRecords":[],"empty":""}
             """#)
         let xml = String(decoding: try InstanceXMLWriter.requestBody(payload), as: UTF8.self)
-        #expect(xml == #"<?xml version="1.0" encoding="UTF-8"?><request><interaction><userPhoneNumber>+1303506536</userPhoneNumber>"#
-            + "<additionalParams><direction>inbound</direction><count>3</count><vip>true</vip><none/></additionalParams></interaction>"
-            + "<interactionContext/><phoneLogs><element><call_id>2323223</call_id><note>a &lt; b &amp; c &gt; d&#13;\n\tok</note></element></phoneLogs>"
-            + "<relatedRecords/><empty/></request>")
+        #expect(
+            xml == #"<?xml version="1.0" encoding="UTF-8"?><request><interaction><userPhoneNumber>+1303506536</userPhoneNumber>"#
+                + "<additionalParams><direction>inbound</direction><count>3</count><vip>true</vip><none/></additionalParams></interaction>"
+                + "<interactionContext/><phoneLogs><element><call_id>2323223</call_id><note>a &lt; b &amp; c &gt; d&#13;\n\tok</note></element></phoneLogs>"
+                + "<relatedRecords/><empty/></request>")
     }
 
     @Test("XML request body: what XML cannot carry is a configuration error")
     func xmlRefusals() throws {
-        for text in [#"{"interaction":{"bad key":"x"}}"#, #"{"1abc":"x"}"#, #"{"a":{"ns:x":"y"}}"#, #"{"a":"bell\u0007"}"#, #"{"é":"x"}"#, "[1]"] {
+        for text in [
+            #"{"interaction":{"bad key":"x"}}"#, #"{"1abc":"x"}"#, #"{"a":{"ns:x":"y"}}"#, #"{"a":"bell\u0007"}"#, #"{"é":"x"}"#, "[1]",
+        ] {
             #expect(throws: ForwardingError.self, "\(text)") { _ = try InstanceXMLWriter.requestBody(try node(text)) }
         }
     }
 
     @Test("XML request body agrees with the stand-in's own reader")
     func xmlAgreesWithStandIn() throws {
-        let payload = #"{"interaction":{"userPhoneNumber":"+14155550100","additionalParams":{"direction":"inbound","short_description":"x & <y>\r\nz"}},"interactionContext":{"devicetype":"genesys"},"phoneLogs":[{"call_id":"1"},{"call_id":"2","agent":"a"}],"relatedRecords":[{"documentTable":"sys_user","documentId":"62826bf03710200044e0bfc8bcbe5df1"}]}"#
+        let payload =
+            #"{"interaction":{"userPhoneNumber":"+14155550100","additionalParams":{"direction":"inbound","short_description":"x & <y>\r\nz"}},"interactionContext":{"devicetype":"genesys"},"phoneLogs":[{"call_id":"1"},{"call_id":"2","agent":"a"}],"relatedRecords":[{"documentTable":"sys_user","documentId":"62826bf03710200044e0bfc8bcbe5df1"}]}"#
         let xml = try InstanceXMLWriter.requestBody(try node(payload))
         let script = """
             import json, sys
@@ -59,8 +64,9 @@ struct WireEncodingTests {
     @Test("form encoding percent-encodes everything outside the unreserved set")
     func formEncoding() {
         let body = FormEncoding.encode([("grant_type", "password"), ("client_secret", "a+b&c=d%e f/é~._-"), ("username", "ağent@x")])
-        #expect(String(decoding: body, as: UTF8.self)
-            == "grant_type=password&client_secret=a%2Bb%26c%3Dd%25e%20f%2F%C3%A9~._-&username=a%C4%9Fent%40x")
+        #expect(
+            String(decoding: body, as: UTF8.self)
+                == "grant_type=password&client_secret=a%2Bb%26c%3Dd%25e%20f%2F%C3%A9~._-&username=a%C4%9Fent%40x")
     }
 
     @Test("body snippets")

@@ -1,5 +1,6 @@
-import Testing
 import JSON
+import Testing
+
 @testable import OpenFrameForwarding
 
 /// Conformance of the project's XML reader (Instance/XML) for the subset ServiceNow answers in:
@@ -17,14 +18,22 @@ struct XMLReaderTests {
 
     @Test("a ServiceNow result, with declaration, reads as names, children and text")
     func result() throws {
-        let tree = try read(#"<?xml version="1.0" encoding="UTF-8"?><response><result><status>SUCCESS</status><sysId>12961fff</sysId><number>IMS0000052</number></result></response>"#)
-        #expect(tree == XMLElementTree(name: "response", children: [
-            XMLElementTree(name: "result", children: [
-                XMLElementTree(name: "status", text: "SUCCESS"),
-                XMLElementTree(name: "sysId", text: "12961fff"),
-                XMLElementTree(name: "number", text: "IMS0000052"),
-            ]),
-        ]))
+        let tree = try read(
+            #"<?xml version="1.0" encoding="UTF-8"?><response><result><status>SUCCESS</status><sysId>12961fff</sysId><number>IMS0000052</number></result></response>"#
+        )
+        #expect(
+            tree
+                == XMLElementTree(
+                    name: "response",
+                    children: [
+                        XMLElementTree(
+                            name: "result",
+                            children: [
+                                XMLElementTree(name: "status", text: "SUCCESS"),
+                                XMLElementTree(name: "sysId", text: "12961fff"),
+                                XMLElementTree(name: "number", text: "IMS0000052"),
+                            ])
+                    ]))
     }
 
     @Test("an error body and <element> arrays map to JSON as the writer writes them")
@@ -44,7 +53,9 @@ struct XMLReaderTests {
 
     @Test("CDATA is text as written, comments and processing instructions are skipped")
     func cdataCommentsPIs() throws {
-        let tree = try read("<!-- before --><?pi data?><?pi?><r><!-- c --><a><![CDATA[<b>&amp;]]> and ]] ><![CDATA[]]></a><?x y?></r><!-- after --><?tail?>\n")
+        let tree = try read(
+            "<!-- before --><?pi data?><?pi?><r><!-- c --><a><![CDATA[<b>&amp;]]> and ]] ><![CDATA[]]></a><?x y?></r><!-- after --><?tail?>\n"
+        )
         #expect(tree.child("a")?.text == "<b>&amp; and ]] >")
         #expect(tree.children.count == 1)
     }
@@ -59,8 +70,13 @@ struct XMLReaderTests {
 
     @Test("a byte-order mark, attributes (dropped), blanks inside tags, non-ASCII names and text")
     func lexicalVariety() throws {
-        let tree = try InstanceXMLReader.read([0xEF, 0xBB, 0xBF] + Array(#"<?xml version='1.0' standalone="yes" ?><response xmlns="http://x" a = 'q&amp;"' ><résumé >ünï 中文</résumé ><e /></response >"#.utf8))
-        #expect(tree == XMLElementTree(name: "response", children: [XMLElementTree(name: "résumé", text: "ünï 中文"), XMLElementTree(name: "e")]))
+        let tree = try InstanceXMLReader.read(
+            [0xEF, 0xBB, 0xBF]
+                + Array(
+                    #"<?xml version='1.0' standalone="yes" ?><response xmlns="http://x" a = 'q&amp;"' ><résumé >ünï 中文</résumé ><e /></response >"#
+                        .utf8))
+        #expect(
+            tree == XMLElementTree(name: "response", children: [XMLElementTree(name: "résumé", text: "ünï 中文"), XMLElementTree(name: "e")]))
     }
 
     @Test("text split by comments, references and CDATA is one string; mixed content keeps only children")
@@ -81,27 +97,34 @@ struct XMLReaderTests {
 
     @Test("what the writer writes reads back to the same JSON")
     func writerRoundTrip() throws {
-        let json = #"{"interaction":{"userPhoneNumber":"+1 408 <&> \"x\"","logs":[{"at":"1\r2"},{"at":"é\t"}],"n":12,"b":true,"empty":"","none":null}}"#
+        let json =
+            #"{"interaction":{"userPhoneNumber":"+1 408 <&> \"x\"","logs":[{"at":"1\r2"},{"at":"é\t"}],"n":12,"b":true,"empty":"","none":null}}"#
         let document = try JSONParser.parse(Array(json.utf8))
         let body = try InstanceXMLWriter.requestBody(document.root)
         let tree = try InstanceXMLReader.read(body)
         #expect(tree.name == "request")
-        #expect(tree.jsonValue == .object(["interaction": .object([
-            "userPhoneNumber": "+1 408 <&> \"x\"",
-            "logs": .array([.object(["at": "1\r2"]), .object(["at": "é\t"])]),
-            "n": "12", "b": "true", "empty": "", "none": "",
-        ])]))
+        #expect(
+            tree.jsonValue
+                == .object([
+                    "interaction": .object([
+                        "userPhoneNumber": "+1 408 <&> \"x\"",
+                        "logs": .array([.object(["at": "1\r2"]), .object(["at": "é\t"])]),
+                        "n": "12", "b": "true", "empty": "", "none": "",
+                    ])
+                ]))
     }
 
     // MARK: refused
 
-    @Test("DOCTYPE and ENTITY declarations are refused, never expanded", arguments: [
-        #"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "boom">]><r>&x;</r>"#,
-        "<!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r/>",
-        "<r><!ENTITY x \"y\"></r>",
-        "<r/><!DOCTYPE r>",
-        "<!ELEMENT r ANY><r/>",
-    ])
+    @Test(
+        "DOCTYPE and ENTITY declarations are refused, never expanded",
+        arguments: [
+            #"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "boom">]><r>&x;</r>"#,
+            "<!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r/>",
+            "<r><!ENTITY x \"y\"></r>",
+            "<r/><!DOCTYPE r>",
+            "<!ELEMENT r ANY><r/>",
+        ])
     func doctype(body: String) {
         #expect(refusal(body)?.kind == .doctypeRefused)
     }
@@ -126,10 +149,12 @@ struct XMLReaderTests {
         #expect(refusal([0x3C, 0x72, 0x3E, 0xC3, 0x3C, 0x2F, 0x72, 0x3E])?.offset == 3)
     }
 
-    @Test("characters XML does not allow are refused, as bytes or as references", arguments: [
-        "<r>a\u{0}b</r>", "<r>\u{1}</r>", "<r>\u{FFFE}</r>", "<r>&#0;</r>", "<r>&#x1F;</r>", "<r>&#xD800;</r>",
-        "<r>&#x110000;</r>", "<r>&#99999999999999999999;</r>", "<r>&#xFFFF;</r>",
-    ])
+    @Test(
+        "characters XML does not allow are refused, as bytes or as references",
+        arguments: [
+            "<r>a\u{0}b</r>", "<r>\u{1}</r>", "<r>\u{FFFE}</r>", "<r>&#0;</r>", "<r>&#x1F;</r>", "<r>&#xD800;</r>",
+            "<r>&#x110000;</r>", "<r>&#99999999999999999999;</r>", "<r>&#xFFFF;</r>",
+        ])
     func forbiddenCharacters(body: String) {
         #expect(refusal(body)?.kind == .forbiddenCharacter)
     }
@@ -142,45 +167,47 @@ struct XMLReaderTests {
         #expect(error?.offset == 3)
     }
 
-    @Test("malformed documents are refused with where and what", arguments: [
-        ("", XMLReadError.Kind.empty, 0),
-        ("   ", .unexpectedEnd, 3),
-        ("hello", .malformed, 0),
-        ("<r>", .unexpectedEnd, 3),
-        ("<r></s>", .mismatchedTag, 3),
-        ("<r><a></r>", .mismatchedTag, 6),
-        ("<r/><r/>", .malformed, 4),
-        ("<r/>text", .malformed, 4),
-        ("<r>a & b</r>", .malformed, 5),
-        ("<r>&amp</r>", .malformed, 3),
-        ("<r>&#;</r>", .malformed, 3),
-        ("<r>&#x;</r>", .malformed, 3),
-        ("<r>]]></r>", .malformed, 3),
-        ("<r><!-- a -- b --></r>", .malformed, 10),
-        ("<r><!-- a </r>", .unexpectedEnd, 3),
-        ("<r><![CDATA[x</r>", .unexpectedEnd, 3),
-        ("<r><?pi x</r>", .unexpectedEnd, 3),
-        ("<r><?pi-x</r>", .malformed, 9),
-        ("<r><?xml version=\"1.0\"?></r>", .malformed, 3),
-        ("<?xml version=\"1.0\"?><?xml version=\"1.0\"?><r/>", .malformed, 21),
-        (" <?xml version=\"1.0\"?><r/>", .malformed, 1),
-        ("<?xml encoding=\"UTF-8\"?><r/>", .malformed, 6),
-        ("<?xml version=\"2.0\"?><r/>", .malformed, 15),
-        ("<?xml version=\"1.0\" standalone=\"maybe\"?><r/>", .malformed, 32),
-        ("<?xml version=\"1.0\"", .unexpectedEnd, 19),
-        ("<r a></r>", .malformed, 4),
-        ("<r a=b></r>", .malformed, 5),
-        ("<r a=\"<\"></r>", .malformed, 6),
-        ("<r a=\"x\"b=\"y\"></r>", .malformed, 8),
-        ("<r a=\"x></r>", .malformed, 8),
-        ("<r a=\"x", .unexpectedEnd, 5),
-        ("<r/ >", .malformed, 2),
-        ("<1r/>", .malformed, 1),
-        ("< r/>", .malformed, 1),
-        ("<r></ r>", .malformed, 5),
-        ("<r></r", .unexpectedEnd, 6),
-        ("<r>x<", .unexpectedEnd, 4),
-    ])
+    @Test(
+        "malformed documents are refused with where and what",
+        arguments: [
+            ("", XMLReadError.Kind.empty, 0),
+            ("   ", .unexpectedEnd, 3),
+            ("hello", .malformed, 0),
+            ("<r>", .unexpectedEnd, 3),
+            ("<r></s>", .mismatchedTag, 3),
+            ("<r><a></r>", .mismatchedTag, 6),
+            ("<r/><r/>", .malformed, 4),
+            ("<r/>text", .malformed, 4),
+            ("<r>a & b</r>", .malformed, 5),
+            ("<r>&amp</r>", .malformed, 3),
+            ("<r>&#;</r>", .malformed, 3),
+            ("<r>&#x;</r>", .malformed, 3),
+            ("<r>]]></r>", .malformed, 3),
+            ("<r><!-- a -- b --></r>", .malformed, 10),
+            ("<r><!-- a </r>", .unexpectedEnd, 3),
+            ("<r><![CDATA[x</r>", .unexpectedEnd, 3),
+            ("<r><?pi x</r>", .unexpectedEnd, 3),
+            ("<r><?pi-x</r>", .malformed, 9),
+            ("<r><?xml version=\"1.0\"?></r>", .malformed, 3),
+            ("<?xml version=\"1.0\"?><?xml version=\"1.0\"?><r/>", .malformed, 21),
+            (" <?xml version=\"1.0\"?><r/>", .malformed, 1),
+            ("<?xml encoding=\"UTF-8\"?><r/>", .malformed, 6),
+            ("<?xml version=\"2.0\"?><r/>", .malformed, 15),
+            ("<?xml version=\"1.0\" standalone=\"maybe\"?><r/>", .malformed, 32),
+            ("<?xml version=\"1.0\"", .unexpectedEnd, 19),
+            ("<r a></r>", .malformed, 4),
+            ("<r a=b></r>", .malformed, 5),
+            ("<r a=\"<\"></r>", .malformed, 6),
+            ("<r a=\"x\"b=\"y\"></r>", .malformed, 8),
+            ("<r a=\"x></r>", .malformed, 8),
+            ("<r a=\"x", .unexpectedEnd, 5),
+            ("<r/ >", .malformed, 2),
+            ("<1r/>", .malformed, 1),
+            ("< r/>", .malformed, 1),
+            ("<r></ r>", .malformed, 5),
+            ("<r></r", .unexpectedEnd, 6),
+            ("<r>x<", .unexpectedEnd, 4),
+        ])
     func malformed(body: String, kind: XMLReadError.Kind, offset: Int) {
         let error = refusal(body)
         #expect(error?.kind == kind, "\(body): \(String(describing: error))")

@@ -1,6 +1,7 @@
 import JSON
 import JSONRPC
 import Testing
+
 @testable import OpenFrameServer
 
 @Suite(.timeLimit(.minutes(1)))
@@ -23,21 +24,32 @@ struct CodeActionTests {
     @Test func everyFixTheCoreSuggests() async throws {
         let (client, published) = try await opened()
         let actions = try #require(client.codeActions(Self.uri, range((0, 0), (4, 0)))["result"]?.arrayValue)
-        #expect(actions.map { $0["title"] } == ["Use +14089965744", "Rename to clientSessionId", "Rename to start_time", "Use 2024-11-04 21:45:00"])
+        #expect(
+            actions.map { $0["title"] } == [
+                "Use +14089965744", "Rename to clientSessionId", "Rename to start_time", "Use 2024-11-04 21:45:00",
+            ])
 
         let phone = try #require(published.first { $0["code"] == "invalid-phone-number" })
         let phoneEdit: JSONValue = ["range": rangeOf("\"+1 (408) 996-5744\"", in: Self.text), "newText": "\"+14089965744\""]
-        #expect(actions[0] == [
-            "title": "Use +14089965744",
-            "kind": "quickfix",
-            "diagnostics": [phone],
-            "edit": ["changes": .object(JSONObject([(key: Self.uri, value: .array([phoneEdit]))]))],
-            "isPreferred": true,
-        ])
-        #expect(actions[1]["edit"]?["changes"]?[Self.uri] == [["range": rangeOf("\"clientSessionID\"", in: Self.text), "newText": "\"clientSessionId\""]])
+        #expect(
+            actions[0] == [
+                "title": "Use +14089965744",
+                "kind": "quickfix",
+                "diagnostics": [phone],
+                "edit": ["changes": .object(JSONObject([(key: Self.uri, value: .array([phoneEdit]))]))],
+                "isPreferred": true,
+            ])
+        #expect(
+            actions[1]["edit"]?["changes"]?[Self.uri] == [
+                ["range": rangeOf("\"clientSessionID\"", in: Self.text), "newText": "\"clientSessionId\""]
+            ])
         #expect(actions[1]["diagnostics"]?.arrayValue?.first?["code"] == "unknown-member")
-        #expect(actions[2]["edit"]?["changes"]?[Self.uri] == [["range": rangeOf("\"Start Time\"", in: Self.text), "newText": "\"start_time\""]])
-        #expect(actions[3]["edit"]?["changes"]?[Self.uri] == [["range": rangeOf("\"2024-11-04T21:45:00\"", in: Self.text), "newText": "\"2024-11-04 21:45:00\""]])
+        #expect(
+            actions[2]["edit"]?["changes"]?[Self.uri] == [["range": rangeOf("\"Start Time\"", in: Self.text), "newText": "\"start_time\""]])
+        #expect(
+            actions[3]["edit"]?["changes"]?[Self.uri] == [
+                ["range": rangeOf("\"2024-11-04T21:45:00\"", in: Self.text), "newText": "\"2024-11-04 21:45:00\""]
+            ])
         // The diagnostics an action fixes are the ones published.
         for action in actions { #expect(published.contains(action["diagnostics"]!.arrayValue![0])) }
     }
@@ -66,7 +78,9 @@ struct CodeActionTests {
         var version = 1
         for action in actions.reversed() {
             version += 1
-            client.change(Self.uri, version: version, action["edit"]!["changes"]![Self.uri]!.arrayValue!.map { edit($0["range"]!, $0["newText"]!.stringValue!) })
+            client.change(
+                Self.uri, version: version,
+                action["edit"]!["changes"]![Self.uri]!.arrayValue!.map { edit($0["range"]!, $0["newText"]!.stringValue!) })
         }
         let fixed = try #require(await client.waitForPublish(Self.uri, version: version))
         #expect(fixed["diagnostics"] == [])
@@ -84,7 +98,9 @@ struct CodeActionTests {
         let client = EditorClient()
         let response = client.codeActions("file:///not-open.json", range((0, 0), (0, 0)))
         #expect(response["error"]?["code"] == -32602)
-        let backwards = client.request("textDocument/codeAction", ["textDocument": ["uri": "file:///x.json"], "range": range((1, 0), (0, 0)), "context": ["diagnostics": []]])
+        let backwards = client.request(
+            "textDocument/codeAction",
+            ["textDocument": ["uri": "file:///x.json"], "range": range((1, 0), (0, 0)), "context": ["diagnostics": []]])
         #expect(backwards["error"]?["code"] == -32602)
         #expect(backwards["error"]?["message"]?.stringValue?.contains("params.range ends (0:0) before it starts (1:0)") == true)
     }

@@ -1,6 +1,7 @@
 import JSON
 import JSONRPC
 import Testing
+
 @testable import OpenFrameServer
 
 struct CompletionTests {
@@ -30,16 +31,17 @@ struct CompletionTests {
         #expect(response["result"]?["isIncomplete"] == false)
         #expect(labels(response) == Self.interactionMembers)
         let entry = try #require(item(response, "userPhoneNumber"))
-        #expect(entry == [
-            "label": "userPhoneNumber",
-            "kind": 10,
-            "detail": "string, E.164 · required",
-            "documentation": ["kind": "markdown", "value": entry["documentation"]!["value"]!],
-            "sortText": "00",
-            "filterText": "\"userPhoneNumber\"",
-            "insertTextFormat": 1,
-            "textEdit": ["range": range((0, 17), (0, 19)), "newText": "\"userPhoneNumber\": "],
-        ])
+        #expect(
+            entry == [
+                "label": "userPhoneNumber",
+                "kind": 10,
+                "detail": "string, E.164 · required",
+                "documentation": ["kind": "markdown", "value": entry["documentation"]!["value"]!],
+                "sortText": "00",
+                "filterText": "\"userPhoneNumber\"",
+                "insertTextFormat": 1,
+                "textEdit": ["range": range((0, 17), (0, 19)), "newText": "\"userPhoneNumber\": "],
+            ])
         #expect(entry["documentation"]?["value"]?.stringValue?.hasPrefix("**userPhoneNumber** — `interaction.userPhoneNumber`") == true)
     }
 
@@ -73,7 +75,8 @@ struct CompletionTests {
 
     @Test func relatedRecordsAndPhoneLogs() {
         #expect(labels(complete(#"{"relatedRecords": [{"documentTable": "x", |}]}"#)) == ["documentId"])
-        #expect(labels(complete(#"{"relatedRecords": [{"documentTable": "x", "documentId": "y"}, {"|"}]}"#)) == ["documentTable", "documentId"])
+        #expect(
+            labels(complete(#"{"relatedRecords": [{"documentTable": "x", "documentId": "y"}, {"|"}]}"#)) == ["documentTable", "documentId"])
         let phoneLog = complete(#"{"phoneLogs": [{}, {"call_id": 1, |}]}"#)
         #expect(labels(phoneLog) == ["agent", "start_time", "end_time"])
         #expect(item(phoneLog, "agent")?["detail"] == "string, number, boolean or null")
@@ -91,12 +94,16 @@ struct CompletionTests {
 
     @Test func halfTypedDocuments() {
         // No closing quote, brace or bracket: what the text looks like while it is typed.
-        #expect(labels(complete("{\n  \"interaction\": {\n    \"clientSessionId\": \"s\",\n    \"u|\n")) ==
-            ["userPhoneNumber", "callbackPhoneNumber", "inboundId", "additionalParams"])
+        #expect(
+            labels(complete("{\n  \"interaction\": {\n    \"clientSessionId\": \"s\",\n    \"u|\n")) == [
+                "userPhoneNumber", "callbackPhoneNumber", "inboundId", "additionalParams",
+            ])
         #expect(labels(complete("{\n  \"relatedRecords\": [\n    {|\n")) == ["documentTable", "documentId"])
         // A missing comma after the previous member.
-        #expect(labels(complete("{\"interaction\": {\"inboundId\": \"x\" \"|\"}}")) ==
-            ["userPhoneNumber", "clientSessionId", "callbackPhoneNumber", "additionalParams"])
+        #expect(
+            labels(complete("{\"interaction\": {\"inboundId\": \"x\" \"|\"}}")) == [
+                "userPhoneNumber", "clientSessionId", "callbackPhoneNumber", "additionalParams",
+            ])
     }
 
     @Test func aDuplicateIsNotOffered() {
@@ -130,6 +137,8 @@ struct CompletionTests {
         let client = EditorClient()
         let response = client.completion("untitled:Untitled-9", (0, 0))
         #expect(response["error"]?["code"] == -32602)
-        #expect(response["error"]?["message"] == "textDocument/completion: the document untitled:Untitled-9 is not open; send textDocument/didOpen first")
+        #expect(
+            response["error"]?["message"]
+                == "textDocument/completion: the document untitled:Untitled-9 is not open; send textDocument/didOpen first")
     }
 }

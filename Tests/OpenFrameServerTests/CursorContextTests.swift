@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import OpenFrameServer
 
 /// The lenient reading of half-typed text that hover and completion stand on.
@@ -86,9 +87,9 @@ struct DocumentURITests {
         ("file:///p/dir/", "dir"),
         ("not a uri", "not a uri"),
         ("file:///p/%C3%A9t%C3%A9.json", "été.json"),
-        ("file:///p/100%.json", "100%.json"),        // not a percent escape: kept as written
+        ("file:///p/100%.json", "100%.json"),  // not a percent escape: kept as written
         ("file:///p/%ZZ.json", "%ZZ.json"),
-        ("file:///p/%FF.json", "%FF.json"),          // decodes to bytes that are not UTF-8: kept
+        ("file:///p/%FF.json", "%FF.json"),  // decodes to bytes that are not UTF-8: kept
     ])
     func lastPathComponent(_ uri: String, _ name: String) {
         #expect(DocumentURI.lastPathComponent(uri) == name)

@@ -1,6 +1,7 @@
 import JSON
 import JSONRPC
 import Testing
+
 @testable import OpenFrameServer
 
 /// didOpen/didChange/didClose and the diagnostics they publish.
@@ -21,14 +22,15 @@ struct DocumentSyncTests {
         let published = try #require(await client.waitForPublish(Self.uri, version: 7))
         let diagnostics = try #require(published["diagnostics"]?.arrayValue)
         try #require(diagnostics.count == 1)
-        #expect(diagnostics[0] == [
-            "range": range((1, 64), (1, 81)),
-            "severity": 1,
-            "code": "invalid-phone-number",
-            "source": "openframe",
-            "message": diagnostics[0]["message"]!,
-            "data": ["path": "/interaction/userPhoneNumber"],
-        ])
+        #expect(
+            diagnostics[0] == [
+                "range": range((1, 64), (1, 81)),
+                "severity": 1,
+                "code": "invalid-phone-number",
+                "source": "openframe",
+                "message": diagnostics[0]["message"]!,
+                "data": ["path": "/interaction/userPhoneNumber"],
+            ])
         #expect(diagnostics[0]["message"]?.stringValue?.contains("did you mean +14089965744?") == true)
         #expect(client.output.values.allSatisfy { $0["id"] == nil || $0["id"]?.intValue == 101 }, "notifications are never answered")
     }
@@ -59,10 +61,12 @@ struct DocumentSyncTests {
         // after the multi-byte characters, then an emoji inserted before them.
         let afterNumber = locate("5744\"", in: text, plus: 5, encoding: encoding)
         let beforeCoffee = locate("☕", in: text, encoding: encoding)
-        client.change(Self.uri, version: 3, [
-            edit(range(afterNumber, afterNumber), #", "inboundID": "x""#),
-            edit(range(beforeCoffee, beforeCoffee), "🎉"),
-        ])
+        client.change(
+            Self.uri, version: 3,
+            [
+                edit(range(afterNumber, afterNumber), #", "inboundID": "x""#),
+                edit(range(beforeCoffee, beforeCoffee), "🎉"),
+            ])
         text = text.replacingOccurrences(of: #"5744""#, with: #"5744", "inboundID": "x""#).replacingOccurrences(of: "☕", with: "🎉☕")
         let misspelt = try #require(await client.waitForPublish(Self.uri, version: 3))
         let diagnostics = try #require(misspelt["diagnostics"]?.arrayValue)
@@ -113,15 +117,16 @@ struct DocumentSyncTests {
         let client = EditorClient()
         // No userPhoneNumber: required to create, not to update.
         let text = #"{"interaction": {"clientSessionId": "s-1"}}"#
-        let names = [
-            "file:///p/call.update.json": [],
-            "file:///p/CALL.UPDATE.JSON": [],
-            "file:///p/call.create.json": ["missing-member"],
-            "file:///p/call.json": ["missing-member"],
-            "file:///p/update.json.bak": ["missing-member"],
-            "untitled:Untitled-1": ["missing-member"],
-            "file:///p/a%20b.update.json?x=1#frag": [],
-        ] as [String: [JSONValue]]
+        let names =
+            [
+                "file:///p/call.update.json": [],
+                "file:///p/CALL.UPDATE.JSON": [],
+                "file:///p/call.create.json": ["missing-member"],
+                "file:///p/call.json": ["missing-member"],
+                "file:///p/update.json.bak": ["missing-member"],
+                "untitled:Untitled-1": ["missing-member"],
+                "file:///p/a%20b.update.json?x=1#frag": [],
+            ] as [String: [JSONValue]]
         for (uri, _) in names { client.open(uri, text) }
         for (uri, codes) in names {
             let published = try #require(await client.waitForPublish(uri, version: 1), "\(uri)")

@@ -1,6 +1,7 @@
 import JSON
 import JSONRPC
 import Testing
+
 @testable import OpenFrameServer
 
 struct EditorCapabilitiesTests {
@@ -61,8 +62,10 @@ struct EditorCapabilitiesTests {
         let service = EditorClient(service: true, initialize: false)
         let full = try #require(service.initialize(positionEncodings: nil, snippets: false)["result"]?["capabilities"])
         #expect(full["experimental"]?["openframe"]?["target"] == "sandbox")
-        #expect(full["experimental"]?["openframe"]?["methods"] == [
-            "openframe/validate", "openframe/createVoiceInteraction", "openframe/updateVoiceInteraction", "openframe/outbox", "openframe/schema",
-        ])
+        #expect(
+            full["experimental"]?["openframe"]?["methods"] == [
+                "openframe/validate", "openframe/createVoiceInteraction", "openframe/updateVoiceInteraction", "openframe/outbox",
+                "openframe/schema",
+            ])
     }
 }

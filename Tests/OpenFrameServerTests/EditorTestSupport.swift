@@ -1,8 +1,9 @@
 import Foundation
 import JSON
 import JSONRPC
-import Testing
 import OpenFrameForwarding
+import Testing
+
 @testable import OpenFrameServer
 
 /// Collects what the server writes (a copy of JSONRPCTests' helper: test targets do not import each other).
@@ -47,7 +48,7 @@ final class EditorClient: @unchecked Sendable {
 
     static func initializeParams(positionEncodings: [String]?, snippets: Bool) -> JSONValue {
         var capabilities: JSONObject = [
-            "textDocument": ["completion": ["completionItem": ["snippetSupport": .bool(snippets)]]],
+            "textDocument": ["completion": ["completionItem": ["snippetSupport": .bool(snippets)]]]
         ]
         if let positionEncodings { capabilities["general"] = ["positionEncodings": .array(positionEncodings.map { .string($0) })] }
         return ["processId": nil, "rootUri": nil, "capabilities": .object(capabilities)]
@@ -82,11 +83,14 @@ final class EditorClient: @unchecked Sendable {
     // MARK: documents
 
     func open(_ uri: String, _ text: String, version: Int = 1, languageId: String = "json") {
-        notify("textDocument/didOpen", ["textDocument": ["uri": .string(uri), "languageId": .string(languageId), "version": .int(version), "text": .string(text)]])
+        notify(
+            "textDocument/didOpen",
+            ["textDocument": ["uri": .string(uri), "languageId": .string(languageId), "version": .int(version), "text": .string(text)]])
     }
 
     func change(_ uri: String, version: Int, _ changes: [JSONValue]) {
-        notify("textDocument/didChange", ["textDocument": ["uri": .string(uri), "version": .int(version)], "contentChanges": .array(changes)])
+        notify(
+            "textDocument/didChange", ["textDocument": ["uri": .string(uri), "version": .int(version)], "contentChanges": .array(changes)])
     }
 
     func close(_ uri: String) {
@@ -100,7 +104,8 @@ final class EditorClient: @unchecked Sendable {
     func publishes(_ uri: String) -> [JSONValue] { publishes.filter { $0["uri"]?.stringValue == uri } }
 
     /// The first publishDiagnostics for `uri` matching `predicate`, polling without blocking the pool.
-    func waitForPublish(_ uri: String, timeout: TimeInterval = 10, where predicate: (JSONValue) -> Bool = { _ in true }) async -> JSONValue? {
+    func waitForPublish(_ uri: String, timeout: TimeInterval = 10, where predicate: (JSONValue) -> Bool = { _ in true }) async -> JSONValue?
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let found = publishes(uri).first(where: predicate) { return found }
@@ -149,7 +154,9 @@ func fullText(_ text: String) -> JSONValue { ["text": .string(text)] }
 
 /// Where the `occurrence`-th `needle` starts in `text` (plus `offset` characters of the needle),
 /// as a position in the given encoding.
-func locate(_ needle: String, in text: String, plus offset: Int = 0, encoding: PositionEncoding = .utf16, occurrence: Int = 0) -> (line: Int, character: Int) {
+func locate(
+    _ needle: String, in text: String, plus offset: Int = 0, encoding: PositionEncoding = .utf16, occurrence: Int = 0
+) -> (line: Int, character: Int) {
     var found = text.range(of: needle)!
     for _ in 0..<occurrence { found = text.range(of: needle, range: found.upperBound..<text.endIndex)! }
     let start = text.index(found.lowerBound, offsetBy: offset)

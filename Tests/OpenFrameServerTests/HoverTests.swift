@@ -1,6 +1,7 @@
 import JSON
 import JSONRPC
 import Testing
+
 @testable import OpenFrameServer
 
 struct HoverTests {
@@ -27,10 +28,11 @@ struct HoverTests {
     @Test func memberNameShowsTheReferenceDescription() throws {
         let hover = client().hover(Self.uri, locate("userPhoneNumber", in: Self.text, plus: 3))
         let result = try #require(hover["result"])
-        #expect(result == [
-            "contents": [
-                "kind": "markdown",
-                "value": """
+        #expect(
+            result == [
+                "contents": [
+                    "kind": "markdown",
+                    "value": """
                     **userPhoneNumber** — `interaction.userPhoneNumber`
 
                     Phone number of the user that made the call associated with the voice interaction.
@@ -38,16 +40,17 @@ struct HoverTests {
                     - Type: string; E.164: `+`, country code and number, digits only (e.g. `+14089965744`)
                     - Required: yes, in a create payload (this document is one); not in an update
                     """,
-            ],
-            // The key, quotes included.
-            "range": range((2, 4), (2, 21)),
-        ])
+                ],
+                // The key, quotes included.
+                "range": range((2, 4), (2, 21)),
+            ])
     }
 
     @Test func mappingAndRequirementInAnUpdate() throws {
         let uri = "file:///p/call.update.json"
         let client = client(uri)
-        let callback = try #require(client.hover(uri, locate("\"callbackPhoneNumber", in: Self.text))["result"]?["contents"]?["value"]?.stringValue)
+        let callback = try #require(
+            client.hover(uri, locate("\"callbackPhoneNumber", in: Self.text))["result"]?["contents"]?["value"]?.stringValue)
         #expect(callback.contains("- Maps to: caller_phone_number field in the Interaction [interaction] table"))
         #expect(callback.contains("- Required: no"))
         let user = try #require(client.hover(uri, locate("userPhoneNumber", in: Self.text))["result"]?["contents"]?["value"]?.stringValue)
@@ -57,16 +60,22 @@ struct HoverTests {
     @Test func nestedMembersAndRecordFields() throws {
         let client = client()
         let documentId = try #require(client.hover(Self.uri, locate("documentId", in: Self.text))["result"])
-        #expect(documentId["contents"]?["value"]?.stringValue?.hasPrefix("**documentId** — `relatedRecords.documentId`\n\nSys_id of the related record.") == true)
+        #expect(
+            documentId["contents"]?["value"]?.stringValue?.hasPrefix(
+                "**documentId** — `relatedRecords.documentId`\n\nSys_id of the related record.") == true)
         #expect(documentId["contents"]?["value"]?.stringValue?.contains("- Required: yes\n") == true)
-        let startTime = try #require(client.hover(Self.uri, locate("start_time", in: Self.text))["result"]?["contents"]?["value"]?.stringValue)
+        let startTime = try #require(
+            client.hover(Self.uri, locate("start_time", in: Self.text))["result"]?["contents"]?["value"]?.stringValue)
         #expect(startTime.contains("`phoneLogs.start_time`"))
         #expect(startTime.contains("- Type: string or null; date-time `yyyy-MM-dd HH:mm:ss`, read in the instance's or user's time zone\n"))
         let direction = try #require(client.hover(Self.uri, locate("direction", in: Self.text))["result"])
-        #expect(direction["contents"]?["value"]?.stringValue?.hasPrefix(
-            "**direction** — `interaction.additionalParams.direction`\n\nA name-value pair of `interaction.additionalParams`: Name-value pairs") == true)
+        #expect(
+            direction["contents"]?["value"]?.stringValue?.hasPrefix(
+                "**direction** — `interaction.additionalParams.direction`\n\nA name-value pair of `interaction.additionalParams`: Name-value pairs"
+            ) == true)
         #expect(direction["range"] == rangeOf("\"direction\"", in: Self.text))
-        let interaction = try #require(client.hover(Self.uri, locate("interaction", in: Self.text))["result"]?["contents"]?["value"]?.stringValue)
+        let interaction = try #require(
+            client.hover(Self.uri, locate("interaction", in: Self.text))["result"]?["contents"]?["value"]?.stringValue)
         #expect(interaction.hasPrefix("**interaction**\n\nDetails of the voice interaction."))
     }
 
@@ -106,13 +115,14 @@ struct HoverTests {
 
     @Test func outOfRangePositionsAreClampedAndBadParamsAnswered() {
         let client = client()
-        #expect(client.hover(Self.uri, (999, 999)) ["result"] == .null)
+        #expect(client.hover(Self.uri, (999, 999))["result"] == .null)
         #expect(client.hover(Self.uri, (2, 999))["result"] == .null)
         #expect(client.hover(Self.uri, (2, 999))["error"] == nil)
         let missing = client.request("textDocument/hover", ["textDocument": ["uri": .string(Self.uri)]])
         #expect(missing["error"]?["code"] == -32602)
         #expect(missing["error"]?["message"]?.stringValue?.contains("params.position") == true)
-        let negative = client.request("textDocument/hover", ["textDocument": ["uri": .string(Self.uri)], "position": ["line": -1, "character": 0]])
+        let negative = client.request(
+            "textDocument/hover", ["textDocument": ["uri": .string(Self.uri)], "position": ["line": -1, "character": 0]])
         #expect(negative["error"]?["code"] == -32602)
     }
 

@@ -4,6 +4,7 @@ import JSONRPC
 import OpenFrame
 import OpenFrameForwarding
 import Testing
+
 @testable import OpenFrameServer
 
 /// protocol.md is the contract hosts are written against, and the clients' error maps are written
@@ -35,12 +36,15 @@ struct ProtocolDocumentTests {
     @Test func openFrameCodesStayOutOfBothReservedRanges() {
         let reserved = [ErrorCode.jsonRPCReservedRange, ErrorCode.lspReservedRange]
         #expect(!reserved.contains { $0.overlaps(ErrorCode.openFrameRange) })
-        #expect(ErrorCode.openFrameRange.contains(ErrorCode.outboxRange.lowerBound)
-            && ErrorCode.openFrameRange.contains(ErrorCode.outboxRange.upperBound))
+        #expect(
+            ErrorCode.openFrameRange.contains(ErrorCode.outboxRange.lowerBound)
+                && ErrorCode.openFrameRange.contains(ErrorCode.outboxRange.upperBound))
         for (name, code) in ErrorCode.sentByServer where !ErrorCode.sentByJSONRPC.contains(where: { $0.code == code }) {
             #expect(ErrorCode.openFrameRange.contains(code.rawValue), "\(name) \(code) is outside openframe-rpc's block")
             let durable = [ErrorCode.outboxUnavailable, .deliveryParked].contains(code)
-            #expect(ErrorCode.outboxRange.contains(code.rawValue) == durable, "\(name) \(code): durable delivery's codes, and only they, are in the outbox block")
+            #expect(
+                ErrorCode.outboxRange.contains(code.rawValue) == durable,
+                "\(name) \(code): durable delivery's codes, and only they, are in the outbox block")
         }
         for (name, code) in ErrorCode.sentByJSONRPC {
             #expect(reserved.contains { $0.contains(code.rawValue) }, "\(name) \(code) is JSON-RPC's or LSP's")
@@ -82,8 +86,9 @@ struct ProtocolDocumentTests {
         }
         let expected = Dictionary(uniqueKeysWithValues: ErrorCode.sentByServer.map { (Self.upperSnake($0.name), $0.code.rawValue) })
         #expect(constants == expected)
-        try Self.checkReadme("clients/python/README.md", classes: Self.pairs(in: source, between: "_BY_CODE = {", and: "}", separator: ":"),
-                             codes: constants)
+        try Self.checkReadme(
+            "clients/python/README.md", classes: Self.pairs(in: source, between: "_BY_CODE = {", and: "}", separator: ":"),
+            codes: constants)
     }
 
     @Test func nodeClientNamesEveryCode() throws {
@@ -91,10 +96,13 @@ struct ProtocolDocumentTests {
         let codes = Self.members(in: source, between: "export const ErrorCodes = Object.freeze({", and: "});")
         let expected = Dictionary(uniqueKeysWithValues: ErrorCode.sentByServer.map { ($0.name, $0.code.rawValue) })
         #expect(codes == expected)
-        let declared = Self.members(in: try Self.read("clients/node/index.d.ts"), between: "export declare const ErrorCodes: Readonly<{", and: "}>;")
+        let declared = Self.members(
+            in: try Self.read("clients/node/index.d.ts"), between: "export declare const ErrorCodes: Readonly<{", and: "}>;")
         #expect(declared == expected, "index.d.ts")
         let classes = Self.pairs(in: source, between: "const byCode = new Map([", and: "]);", separator: ",")
-            .map { (key: $0.key.replacingOccurrences(of: "[ErrorCodes.", with: ""), value: $0.value.replacingOccurrences(of: "]", with: "")) }
+            .map {
+                (key: $0.key.replacingOccurrences(of: "[ErrorCodes.", with: ""), value: $0.value.replacingOccurrences(of: "]", with: ""))
+            }
         try Self.checkReadme("clients/node/README.md", classes: classes, codes: codes)
     }
 
@@ -111,13 +119,16 @@ struct ProtocolDocumentTests {
 
     /// `NAME: -123,` (or `;`) lines between two markers.
     static func members(in source: String, between start: String, and end: String) -> [String: Int] {
-        Dictionary(pairs(in: source, between: start, and: end, separator: ":").compactMap { pair in
-            Int(pair.value).map { (pair.key, $0) }
-        }, uniquingKeysWith: { first, _ in first })
+        Dictionary(
+            pairs(in: source, between: start, and: end, separator: ":").compactMap { pair in
+                Int(pair.value).map { (pair.key, $0) }
+            }, uniquingKeysWith: { first, _ in first })
     }
 
     static func pairs(in source: String, between start: String, and end: String, separator: Character) -> [(key: String, value: String)] {
-        guard let from = source.range(of: start), let to = source.range(of: end, range: from.upperBound..<source.endIndex) else { return [] }
+        guard let from = source.range(of: start), let to = source.range(of: end, range: from.upperBound..<source.endIndex) else {
+            return []
+        }
         return source[from.upperBound..<to.lowerBound].split(separator: "\n").compactMap { line in
             let parts = line.split(separator: separator, maxSplits: 1)
             guard parts.count == 2 else { return nil }
@@ -166,9 +177,11 @@ struct ProtocolDocumentTests {
     /// The methods of what the server sends on its own, seen by driving it: a create with progress, an open document.
     static func notificationsTheServerSends() async throws -> Set<String> {
         let harness = ServiceHarness()
-        harness.request(1, "openframe/createVoiceInteraction", [
-            "workDoneToken": "t", "payload": ["interaction": ["userPhoneNumber": "+14089965744"]],
-        ])
+        harness.request(
+            1, "openframe/createVoiceInteraction",
+            [
+                "workDoneToken": "t", "payload": ["interaction": ["userPhoneNumber": "+14089965744"]],
+            ])
         _ = try #require(await harness.response(1))
         let editor = EditorClient()
         editor.open("file:///a.create.json", "{}")
@@ -279,7 +292,8 @@ struct Markdown {
         func nearRange(_ i: Int, before: Bool) -> Bool {
             let window = before ? bytes[max(0, i - 4)..<max(0, i)] : bytes[min(bytes.count, i)..<min(bytes.count, i + 4)]
             let text = String(decoding: window, as: UTF8.self)
-            return before ? (text.hasSuffix("…") || text.hasSuffix("...") || text.hasSuffix("… ") || text.hasSuffix("... "))
+            return before
+                ? (text.hasSuffix("…") || text.hasSuffix("...") || text.hasSuffix("… ") || text.hasSuffix("... "))
                 : (text.hasPrefix("…") || text.hasPrefix("...") || text.hasPrefix(" …") || text.hasPrefix(" ..."))
         }
         while index < bytes.count {
@@ -287,7 +301,8 @@ struct Markdown {
                 var end = index + 1
                 while isDigit(end) { end += 1 }
                 if end - index == 6, !nearRange(index, before: true), !nearRange(end, before: false),
-                   let value = Int(String(decoding: bytes[index..<end], as: UTF8.self)) {
+                    let value = Int(String(decoding: bytes[index..<end], as: UTF8.self))
+                {
                     codes.append(value)
                 }
                 index = end

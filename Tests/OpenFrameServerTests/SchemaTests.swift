@@ -1,3 +1,10 @@
+import JSON
+import JSONRPC
+import Testing
+
+@testable import OpenFrame
+@testable import OpenFrameServer
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,11 +12,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JSON
-import JSONRPC
-import Testing
-@testable import OpenFrame
-@testable import OpenFrameServer
 
 /// `openframe/schema`, the checked-in `schema/*.schema.json`, and their agreement with the core.
 struct SchemaTests {
@@ -26,7 +28,9 @@ struct SchemaTests {
         let checkedIn = try #require(readBytes(path), "missing \(path); create it with: \(JSONSchemaGenerator.regenerateCommand)")
         let generated = JSONSchemaGenerator.fileContents(for: operation)
         let upToDate = checkedIn == generated
-        #expect(upToDate, """
+        #expect(
+            upToDate,
+            """
             schema/\(JSONSchemaGenerator.fileName(for: operation)) no longer matches the payload rules (PayloadSchema)\
             \(firstDifference(checkedIn, generated)). Regenerate the checked-in schemas with: \(JSONSchemaGenerator.regenerateCommand)
             """)
@@ -43,7 +47,10 @@ struct SchemaTests {
         #expect(update["$schema"] == "https://json-schema.org/draft/2020-12/schema")
         #expect(update["required"] == ["interaction"])
         #expect(update["properties"]?["interaction"]?["required"] == nil)
-        #expect(client.request("openframe/schema", ["operation": "create"])["result"]?["properties"]?["interaction"]?["required"] == ["userPhoneNumber"])
+        #expect(
+            client.request("openframe/schema", ["operation": "create"])["result"]?["properties"]?["interaction"]?["required"] == [
+                "userPhoneNumber"
+            ])
     }
 
     @Test func badParamsAreInvalidParams() {
@@ -105,18 +112,27 @@ struct SchemaTests {
         #expect(try matches(.e164, text) == shapeOK, "\(text)")
     }
 
-    @Test(arguments: ["62826bf03710200044e0bfc8bcbe5df1", "62826BF03710200044E0BFC8BCBE5DF1", "62826bf03710200044e0bfc8bcbe5df", "g2826bf03710200044e0bfc8bcbe5df1", "", "62826bf0-3710-2000-44e0-bfc8bcbe5df1"])
+    @Test(arguments: [
+        "62826bf03710200044e0bfc8bcbe5df1", "62826BF03710200044E0BFC8BCBE5DF1", "62826bf03710200044e0bfc8bcbe5df",
+        "g2826bf03710200044e0bfc8bcbe5df1", "", "62826bf0-3710-2000-44e0-bfc8bcbe5df1",
+    ])
     func sysIdPattern(_ text: String) throws {
         #expect(try matches(.sysId, text) == SysID.isValid(text), "\(text)")
     }
 
-    @Test(arguments: ["sys_user", "csm_consumer", "u_x1", "a", "Sys_user", "1abc", "_a", "short description", "", String(repeating: "a", count: 80), String(repeating: "a", count: 81), "é"])
+    @Test(arguments: [
+        "sys_user", "csm_consumer", "u_x1", "a", "Sys_user", "1abc", "_a", "short description", "", String(repeating: "a", count: 80),
+        String(repeating: "a", count: 81), "é",
+    ])
     func nameFormsPattern(_ text: String) throws {
         #expect(try matches(.columnName, text) == ColumnName.isValid(text), "\(text)")
         #expect(try matches(.tableName, text) == ColumnName.isValid(text), "\(text)")
     }
 
-    @Test(arguments: ["2024-11-04 21:45:00", "2024-02-29 00:00:00", "2024-12-31 23:59:59", "2024-13-01 00:00:00", "2024-11-04T21:45:00", "2024-11-04 24:00:00", "2024-11-04 21:60:00", "24-11-04 21:45:00", ""])
+    @Test(arguments: [
+        "2024-11-04 21:45:00", "2024-02-29 00:00:00", "2024-12-31 23:59:59", "2024-13-01 00:00:00", "2024-11-04T21:45:00",
+        "2024-11-04 24:00:00", "2024-11-04 21:60:00", "24-11-04 21:45:00", "",
+    ])
     func dateTimePatternAgreesOnEverythingButTheCalendar(_ text: String) throws {
         #expect(try matches(.dateTime, text) == PlatformDateTime.isValid(text), "\(text)")
     }

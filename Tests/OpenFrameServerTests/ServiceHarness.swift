@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import OpenFrameForwarding
+
 @testable import OpenFrameServer
 
 /// A JSON-RPC server with the openframe methods installed, driven in process.

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import Testing
+
 @testable import OpenFrameServer
 
 /// Typing fast: stale validations are dropped, not queued, and the reader thread never waits for one.

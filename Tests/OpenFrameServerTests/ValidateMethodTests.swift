@@ -1,10 +1,12 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import OpenFrameServer
 
 struct ValidateMethodTests {
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("examples")
 
     func validate(_ params: JSONValue) async throws -> JSONValue {
@@ -26,7 +28,9 @@ struct ValidateMethodTests {
         let created = try await validate(["operation": "create", "text": .string(create)])
         #expect(created["result"]?["valid"] == true)
         #expect(created["result"]?["diagnostics"]?.arrayValue?.map { $0["code"] } == ["impossible-phone-number"])
-        let updated = try await validate(["operation": "update", "text": .string(update), "interactionSysId": "12961fff7fb2d2102d0cd3cf8c86652b"])
+        let updated = try await validate([
+            "operation": "update", "text": .string(update), "interactionSysId": "12961fff7fb2d2102d0cd3cf8c86652b",
+        ])
         #expect(updated["result"] == ["valid": true, "diagnostics": []])
     }
 
@@ -88,7 +92,8 @@ struct ValidateMethodTests {
     ]
 
     @Test func aRepeatedMemberCountsItsLastValue() async throws {
-        let frame = #"{"operation":"update","interactionSysId":"nope","payload":{"interaction":{}},"operation":"create","payload":{"interaction":{"clientSessionId":"x"}}}"#
+        let frame =
+            #"{"operation":"update","interactionSysId":"nope","payload":{"interaction":{}},"operation":"create","payload":{"interaction":{"clientSessionId":"x"}}}"#
         let answer = try await validateRaw(params: frame)
         #expect(answer["result"]?["valid"] == false)
         // As a create: the sys_id is ignored and userPhoneNumber is missing.

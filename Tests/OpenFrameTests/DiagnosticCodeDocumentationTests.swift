@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import OpenFrame
+import Testing
 
 /// The codes' documentation lives in `DiagnosticCode.documentation` (SARIF rules read it); protocol.md's
 /// table must say the same, code by code.

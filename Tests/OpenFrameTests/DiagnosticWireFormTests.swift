@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import OpenFrame
 
 struct DiagnosticWireFormTests {
@@ -46,10 +47,11 @@ struct DiagnosticWireFormTests {
         let replace = Diagnostic(
             .invalidPhoneNumber, "m", path: "/interaction/userPhoneNumber", span: nil,
             fix: DiagnosticFix(title: "Use +14089965744", edit: .replaceValue("+14089965744")))
-        #expect(replace.json(lineIndex: nil) == [
-            "severity": "error", "code": "invalid-phone-number", "message": "m", "path": "/interaction/userPhoneNumber",
-            "fix": ["title": "Use +14089965744", "replaceValue": "+14089965744"],
-        ])
+        #expect(
+            replace.json(lineIndex: nil) == [
+                "severity": "error", "code": "invalid-phone-number", "message": "m", "path": "/interaction/userPhoneNumber",
+                "fix": ["title": "Use +14089965744", "replaceValue": "+14089965744"],
+            ])
         let rename = Diagnostic(
             .unknownMember, "m", path: "/phonelogs", span: SourceSpan(start: 1, end: 12),
             fix: DiagnosticFix(title: "Rename to phoneLogs", edit: .renameKey("phoneLogs")))
@@ -61,9 +63,10 @@ struct DiagnosticWireFormTests {
 
     @Test func pathsAreEscapedPointers() {
         let report = validate(#"{"interaction": {"userPhoneNumber": "+14089965744", "additionalParams": {"a/b~c": {}}}}"#)
-        #expect(report.diagnostics.map { $0.json(lineIndex: nil)["path"] } == [
-            "/interaction/additionalParams/a~1b~0c", "/interaction/additionalParams/a~1b~0c",
-        ])
+        #expect(
+            report.diagnostics.map { $0.json(lineIndex: nil)["path"] } == [
+                "/interaction/additionalParams/a~1b~0c", "/interaction/additionalParams/a~1b~0c",
+            ])
     }
 }
 
@@ -74,12 +77,16 @@ struct DiagnosticWireBytesTests {
 
     static let diagnostics: [Diagnostic] = [
         Diagnostic(.wrongType, "plain", path: "/interaction/userPhoneNumber", span: SourceSpan(start: 60, end: 61)),
-        Diagnostic(.unknownMember, "quotes \" and \\ and \n and \u{1} and é😀", path: JSONPointer(["a/b~c", "k\"ey", "ctl\u{1}"]), span: SourceSpan(start: 1, end: 8)),
+        Diagnostic(
+            .unknownMember, "quotes \" and \\ and \n and \u{1} and é😀", path: JSONPointer(["a/b~c", "k\"ey", "ctl\u{1}"]),
+            span: SourceSpan(start: 1, end: 8)),
         Diagnostic(.invalidSysId, "no span", path: "", span: nil),
-        Diagnostic(.invalidPhoneNumber, "fix", path: "/x/0", span: SourceSpan(start: 0, end: Self.text.count),
-                   fix: DiagnosticFix(title: "Use \"+1\"", edit: .replaceValue(["a": [1, 2.5, nil, true, "s"]]))),
-        Diagnostic(.unknownMember, "rename", path: "/phonelogs", span: SourceSpan(start: 20, end: 30),
-                   fix: DiagnosticFix(title: "Rename to phoneLogs", edit: .renameKey("phone\"Logs"))),
+        Diagnostic(
+            .invalidPhoneNumber, "fix", path: "/x/0", span: SourceSpan(start: 0, end: Self.text.count),
+            fix: DiagnosticFix(title: "Use \"+1\"", edit: .replaceValue(["a": [1, 2.5, nil, true, "s"]]))),
+        Diagnostic(
+            .unknownMember, "rename", path: "/phonelogs", span: SourceSpan(start: 20, end: 30),
+            fix: DiagnosticFix(title: "Rename to phoneLogs", edit: .renameKey("phone\"Logs"))),
     ]
 
     @Test(arguments: [PositionEncoding.utf16, .utf8])

@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import OpenFrame
 
 /// The API reference's own examples must pass: a validator that rejects them is wrong, not they.

@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import OpenFrame
 
 struct ModelTests {
@@ -13,10 +14,11 @@ struct ModelTests {
         #expect(payload.interaction.additionalParams["direction"] == "inbound")
         #expect(payload.interactionContext["devicetype"] == "genesys")
         #expect(payload.phoneLogs.map(\.callId) == ["2323223", "33535353", "1997654"])
-        #expect(payload.relatedRecords == [
-            RelatedRecord(documentTable: "csm_consumer", documentId: "59e788fbdb1b1200b6075200cf9619d2"),
-            RelatedRecord(documentTable: "sys_user", documentId: "62826bf03710200044e0bfc8bcbe5df1"),
-        ])
+        #expect(
+            payload.relatedRecords == [
+                RelatedRecord(documentTable: "csm_consumer", documentId: "59e788fbdb1b1200b6075200cf9619d2"),
+                RelatedRecord(documentTable: "sys_user", documentId: "62826bf03710200044e0bfc8bcbe5df1"),
+            ])
         // Member order follows the reference, so the example round-trips exactly.
         #expect(payload.json == document.root.value)
     }
@@ -35,15 +37,17 @@ struct ModelTests {
                 inboundId: "app", additionalParams: ["direction": "inbound"]),
             relatedRecords: [RelatedRecord(documentTable: "sys_user", documentId: "62826bf03710200044e0bfc8bcbe5df1")])
         #expect(payload.json.objectValue?.keys == ["interaction", "relatedRecords"])
-        #expect(payload.json["interaction"]?.objectValue?.keys == [
-            "userPhoneNumber", "clientSessionId", "callbackPhoneNumber", "inboundId", "additionalParams",
-        ])
+        #expect(
+            payload.json["interaction"]?.objectValue?.keys == [
+                "userPhoneNumber", "clientSessionId", "callbackPhoneNumber", "inboundId", "additionalParams",
+            ])
         #expect(payload.json["relatedRecords"] == [["documentTable": "sys_user", "documentId": "62826bf03710200044e0bfc8bcbe5df1"]])
         #expect(VoiceInteraction(interaction: Interaction()).json == ["interaction": [:]])
     }
 
     @Test func readingIsLenient() throws {
-        let text = #"{"interaction": {"userPhoneNumber": 5, "inboundId": "app", "extra": 1, "additionalParams": []},"#
+        let text =
+            #"{"interaction": {"userPhoneNumber": 5, "inboundId": "app", "extra": 1, "additionalParams": []},"#
             + #" "interactionContext": "x", "phoneLogs": [{"call_id": 7}, "junk", {"call_id": "9"}], "#
             + #""relatedRecords": [{"documentTable": "sys_user"}, 3], "more": true}"#
         let payload = VoiceInteraction(try JSONParser.parse(text).root)

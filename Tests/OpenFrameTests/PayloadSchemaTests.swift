@@ -1,13 +1,15 @@
 import JSON
 import Testing
+
 @testable import OpenFrame
 
 struct PayloadSchemaTests {
     @Test func membersAsTheReferenceNamesThem() {
         #expect(PayloadSchema.root.children.map(\.name) == ["interaction", "interactionContext", "phoneLogs", "relatedRecords"])
-        #expect(PayloadSchema.interaction.children.map(\.name) == [
-            "userPhoneNumber", "clientSessionId", "callbackPhoneNumber", "inboundId", "additionalParams",
-        ])
+        #expect(
+            PayloadSchema.interaction.children.map(\.name) == [
+                "userPhoneNumber", "clientSessionId", "callbackPhoneNumber", "inboundId", "additionalParams",
+            ])
         #expect(PayloadSchema.relatedRecord.children.map(\.name) == ["documentTable", "documentId"])
         #expect(PayloadSchema.phoneLogs.element === PayloadSchema.phoneLog)
         #expect(PayloadSchema.relatedRecords.element === PayloadSchema.relatedRecord)
@@ -39,8 +41,10 @@ struct PayloadSchemaTests {
         }
     }
 
-    @Test(arguments: ["/nope", "/interaction/nope", "/phoneLogs/x", "/phoneLogs/-1", "/phoneLogs/01", "/interaction/inboundId/x",
-                      "/interaction/additionalParams/short_description"])
+    @Test(arguments: [
+        "/nope", "/interaction/nope", "/phoneLogs/x", "/phoneLogs/-1", "/phoneLogs/01", "/interaction/inboundId/x",
+        "/interaction/additionalParams/short_description",
+    ])
     func unknownPlaces(_ pointer: String) {
         #expect(PayloadSchema.spec(at: JSONPointer(parsing: pointer)!) == nil)
     }

@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import OpenFrame
 
 struct ColumnNameTests {
@@ -70,13 +71,15 @@ struct MemberSuggestionTests {
         #expect(EditDistance.between(a, b) == d)
     }
 
-    @Test(arguments: [
-        ("callBackPhoneNumber", "callbackPhoneNumber"), ("phonelogs", "phoneLogs"), ("relatedRecord", "relatedRecords"),
-        ("interactionContxt", "interactionContext"), ("documentID", "documentId"), ("clientSessionID", "clientSessionId"),
-        ("userPhoneNum", nil), ("phone", nil), ("x", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("callBackPhoneNumber", "callbackPhoneNumber"), ("phonelogs", "phoneLogs"), ("relatedRecord", "relatedRecords"),
+            ("interactionContxt", "interactionContext"), ("documentID", "documentId"), ("clientSessionID", "clientSessionId"),
+            ("userPhoneNum", nil), ("phone", nil), ("x", nil),
+        ] as [(String, String?)])
     func closest(_ unknown: String, _ expected: String?) {
-        let names = PayloadSchema.root.children.map(\.name) + PayloadSchema.interaction.children.map(\.name)
+        let names =
+            PayloadSchema.root.children.map(\.name) + PayloadSchema.interaction.children.map(\.name)
             + PayloadSchema.relatedRecord.children.map(\.name)
         #expect(MemberSuggestion.closest(to: unknown, among: names) == expected)
     }

@@ -1,3 +1,7 @@
+import JSON
+
+@testable import OpenFrame
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,8 +9,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JSON
-@testable import OpenFrame
 
 /// The repository's example payloads, found from this file so tests run from any directory.
 enum Examples {

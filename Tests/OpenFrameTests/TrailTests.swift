@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import OpenFrame
 
 struct TrailTests {
@@ -30,9 +31,10 @@ struct TrailTests {
     }
 
     @Test func escapedDuplicateRecordsAreStillDuplicates() {
-        let report = validate(#"{"interaction": {"userPhoneNumber": "+14089965744"}, "relatedRecords": ["#
-            + #"{"documentTable": "sys_user", "documentId": "62826bf03710200044e0bfc8bcbe5df1"}, "#
-            + #"{"documentTable": "sys\u005fuser", "documentId": "62826bf03710200044e0bfc8bcbe5df1"}]}"#)
+        let report = validate(
+            #"{"interaction": {"userPhoneNumber": "+14089965744"}, "relatedRecords": ["#
+                + #"{"documentTable": "sys_user", "documentId": "62826bf03710200044e0bfc8bcbe5df1"}, "#
+                + #"{"documentTable": "sys\u005fuser", "documentId": "62826bf03710200044e0bfc8bcbe5df1"}]}"#)
         #expect(report.diagnostics.map(\.code) == [.duplicateRelatedRecord])
         #expect(report.diagnostics.first?.message.contains("(sys_user 62826bf03710200044e0bfc8bcbe5df1)") == true)
     }

@@ -1,19 +1,22 @@
 import JSON
 import Testing
+
 @testable import OpenFrame
 
 struct ValidationReportTests {
-    @Test(arguments: [
-        ([], true),
-        ([.warning], true),
-        ([.information, .warning], true),
-        ([.error], false),
-        ([.warning, .error, .information], false),
-    ] as [([Diagnostic.Severity], Bool)])
+    @Test(
+        arguments: [
+            ([], true),
+            ([.warning], true),
+            ([.information, .warning], true),
+            ([.error], false),
+            ([.warning, .error, .information], false),
+        ] as [([Diagnostic.Severity], Bool)])
     func validExactlyWithoutErrors(_ severities: [Diagnostic.Severity], _ valid: Bool) {
-        let report = ValidationReport(diagnostics: severities.map {
-            Diagnostic(severity: $0, code: .unknownMember, message: "m", path: "")
-        })
+        let report = ValidationReport(
+            diagnostics: severities.map {
+                Diagnostic(severity: $0, code: .unknownMember, message: "m", path: "")
+            })
         #expect(report.isValid == valid)
     }
 
@@ -25,13 +28,14 @@ struct ValidationReportTests {
              "interaction": {"userPhoneNumber": "+14089965744"}}
             """
         let report = validate(text, .update, sysId: "nope")
-        #expect(report.diagnostics.map(\.code) == [
-            .invalidSysId,           // not in the text: first
-            .invalidTableName, .wrongType,
-            .invalidPhoneNumber, .unknownMember, .emptyString,
-            .unknownMember,
-            .duplicateKey,
-        ])
+        #expect(
+            report.diagnostics.map(\.code) == [
+                .invalidSysId,  // not in the text: first
+                .invalidTableName, .wrongType,
+                .invalidPhoneNumber, .unknownMember, .emptyString,
+                .unknownMember,
+                .duplicateKey,
+            ])
         let starts = report.diagnostics.compactMap { $0.span?.start }
         #expect(starts == starts.sorted())
     }
@@ -44,7 +48,8 @@ struct ValidationReportTests {
     }
 
     @Test func aParsedPayloadKeepsItsDocumentsSpans() throws {
-        let text = #"{"id": 1, "id": 2, "params": {"payload": {"interaction": {"userPhoneNumber": 1, "inboundId": "a", "inboundId": "b"}}}}"#
+        let text =
+            #"{"id": 1, "id": 2, "params": {"payload": {"interaction": {"userPhoneNumber": 1, "inboundId": "a", "inboundId": "b"}}}}"#
         let document = try JSONParser.parse(text)
         let payload = try #require(document.root["params"]?["payload"])
         let report = Validator.validate(payload, operation: .create, interactionSysId: nil)

@@ -76,7 +76,8 @@ public final class StandIn: @unchecked Sendable {
         let (host, port) = (controlHost, self.port)
         let (status, data) = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int, [UInt8]), Error>) in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try PlainHTTP.exchange(host: host, port: port, method: method, path: "/_standin" + path, body: body) })
+                continuation.resume(
+                    with: Result { try PlainHTTP.exchange(host: host, port: port, method: method, path: "/_standin" + path, body: body) })
             }
         }
         guard status == 200 else {
@@ -163,8 +164,10 @@ public enum POSIXRead {
 /// A minimal HTTP/1.1 client for the stand-in's control API and for tests that need to speak
 /// to a server without the transport under test: one request per connection, `Connection: close`.
 public enum PlainHTTP {
-    public static func exchange(host: String, port: Int, method: String, path: String, body: String?,
-                                headers: [String] = []) throws -> (status: Int, body: [UInt8]) {
+    public static func exchange(
+        host: String, port: Int, method: String, path: String, body: String?,
+        headers: [String] = []
+    ) throws -> (status: Int, body: [UInt8]) {
         let ipv6 = host.contains(":")
         let fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw StandInError("socket: errno \(errno)") }
@@ -177,13 +180,17 @@ public enum PlainHTTP {
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = in_port_t(UInt16(port).bigEndian)
             inet_pton(AF_INET6, host, &address.sin6_addr)
-            connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
         } else {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             inet_pton(AF_INET, host, &address.sin_addr)
-            connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
         }
         guard connected == 0 else { throw StandInError("connect to \(host):\(port): errno \(errno)") }
         let payload = Array((body ?? "").utf8)
@@ -224,16 +231,22 @@ public struct TestCertificates: Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("openframe-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try Self.openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=openframe test CA"], in: directory)
-        try Self.openssl(["req", "-x509"] + ec + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=openframe other CA"], in: directory)
+        try Self.openssl(
+            ["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=openframe test CA"], in: directory)
+        try Self.openssl(
+            ["req", "-x509"] + ec + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=openframe other CA"],
+            in: directory)
         try "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
             .write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
         try "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n"
             .write(to: directory.appendingPathComponent("client.ext"), atomically: true, encoding: .utf8)
         for (name, subject) in [("server", "/CN=localhost"), ("client", "/CN=openframe test client")] {
             try Self.openssl(["req"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject], in: directory)
-            try Self.openssl(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                              "-out", "\(name).pem", "-days", "2", "-extfile", "\(name).ext"], in: directory)
+            try Self.openssl(
+                [
+                    "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", "\(name).pem", "-days", "2", "-extfile", "\(name).ext",
+                ], in: directory)
         }
     }
 

@@ -1,3 +1,10 @@
+/// Requests read but not yet answered. Whoever takes an entry out answers it, which is what
+/// makes "exactly one response" hold when a cancel, an exit and a handler race. An entry counts
+/// as outstanding until its answer is handed to the output, so `waitUntilAnswered` never returns
+/// between "taken" and "sent" (which would let the process exit with an answer unsent).
+import JSON
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,13 +16,6 @@ import Musl
 #else
 import Foundation
 #endif
-
-/// Requests read but not yet answered. Whoever takes an entry out answers it, which is what
-/// makes "exactly one response" hold when a cancel, an exit and a handler race. An entry counts
-/// as outstanding until its answer is handed to the output, so `waitUntilAnswered` never returns
-/// between "taken" and "sent" (which would let the process exit with an answer unsent).
-import JSON
-import Locking
 
 final class InFlightRequests: @unchecked Sendable {
     struct Entry {

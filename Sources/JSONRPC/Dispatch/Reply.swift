@@ -1,3 +1,6 @@
+import JSON
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import Locking
 
 /// Where one request's answer goes: straight out, or into its batch's array.
 final class Reply: @unchecked Sendable {
@@ -60,9 +61,12 @@ final class BatchCollector: @unchecked Sendable {
         let complete: [[UInt8]]? = lock.withLock {
             var response = response
             if response.count > smallAnswerBytes, bytes + response.count > maxBytes {
-                response = MessageEncoder.response(id: id, result: .failure(.invalidRequest(
-                    "invalid request: its answer (\(response.count) bytes) would take the batch's answers past "
-                        + "\(maxBytes) bytes, so it was left out; send this request on its own or in a smaller batch")))
+                response = MessageEncoder.response(
+                    id: id,
+                    result: .failure(
+                        .invalidRequest(
+                            "invalid request: its answer (\(response.count) bytes) would take the batch's answers past "
+                                + "\(maxBytes) bytes, so it was left out; send this request on its own or in a smaller batch")))
             }
             bytes += response.count
             responses.append(response)

@@ -1,3 +1,6 @@
+import JSON
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import Locking
-import JSON
 
 /// One request's cancellation, shared by its handler and the dispatcher.
 ///

@@ -1,3 +1,6 @@
+import JSON
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import Locking
 
 /// The JSON-RPC 2.0 dispatcher with an LSP-style lifecycle. It knows nothing of any domain:
 /// hosts register methods; the transport feeds it frames from one reader thread.
@@ -175,7 +176,8 @@ public final class Server: @unchecked Sendable {
                 if case .invalid = item { return count + 1 }
                 return count
             }
-            let collector = requests > 0
+            let collector =
+                requests > 0
                 ? BatchCollector(
                     output: output, expected: requests,
                     maxBytes: configuration.maxBatchAnswerBytes, smallAnswerBytes: configuration.batchSmallAnswerBytes)
@@ -191,10 +193,13 @@ public final class Server: @unchecked Sendable {
             for item in items[(exitAt + 1)...] {
                 switch item {
                 case .message(.request(let request)):
-                    Reply(id: request.id, output: output, batch: collector).send(.failure(ResponseError(
-                        code: .requestCancelled,
-                        message: "request \(request.id) cancelled: the server is exiting (an exit came before it in the batch); it was not served",
-                        data: ["sent": false, "mayHaveActed": false])))
+                    Reply(id: request.id, output: output, batch: collector).send(
+                        .failure(
+                            ResponseError(
+                                code: .requestCancelled,
+                                message:
+                                    "request \(request.id) cancelled: the server is exiting (an exit came before it in the batch); it was not served",
+                                data: ["sent": false, "mayHaveActed": false])))
                 case .invalid:
                     handle(item, batch: collector)
                 default:

@@ -1,3 +1,5 @@
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import Locking
 
 /// Human-readable logging to stderr (stdout belongs to the protocol). One lock keeps lines whole.
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {

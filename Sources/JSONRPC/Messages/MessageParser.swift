@@ -20,8 +20,8 @@ public enum MessageParser {
             document = try JSONParser.parse(bytes, options: .init(maxDepth: maxDepth, detectDuplicateKeys: false))
         } catch {
             let line = LineIndex(bytes).lineColumn(of: error.offset)
-            let where_ = bytes.count > 0 && line.line > 1 ? "line \(line.line), column \(line.column)" : "byte \(error.offset)"
-            return .single(.invalid(id: .null, error: .parseError("parse error: \(error.reason) (at \(where_) of the message)")))
+            let place = bytes.count > 0 && line.line > 1 ? "line \(line.line), column \(line.column)" : "byte \(error.offset)"
+            return .single(.invalid(id: .null, error: .parseError("parse error: \(error.reason) (at \(place) of the message)")))
         }
         let root = document.root
         switch root.kind {
@@ -29,33 +29,46 @@ public enum MessageParser {
             return .single(item(root, frameBytes: bytes.count))
         case .array:
             guard root.count > 0 else {
-                return .single(.invalid(id: .null, error: .invalidRequest("invalid request: an empty batch array; expected at least one request object")))
+                return .single(
+                    .invalid(
+                        id: .null, error: .invalidRequest("invalid request: an empty batch array; expected at least one request object")))
             }
             return .batch(root.elements.map { item($0, frameBytes: bytes.count / root.count) })
         default:
-            return .single(.invalid(id: .null, error: .invalidRequest("invalid request: expected a request object or a batch array; found \(root.kind)")))
+            return .single(
+                .invalid(
+                    id: .null, error: .invalidRequest("invalid request: expected a request object or a batch array; found \(root.kind)")))
         }
     }
 
     static func item(_ node: JSONNode, frameBytes: Int) -> Item {
         guard node.kind == .object else {
-            return .invalid(id: .null, error: .invalidRequest("invalid request: a batch member must be a request object; found \(node.kind)"))
+            return .invalid(
+                id: .null, error: .invalidRequest("invalid request: a batch member must be a request object; found \(node.kind)"))
         }
         var version: JSONNode?, idNode: JSONNode?, method: JSONNode?, params: JSONNode?
         var hasResult = false, hasError = false
         for member in node.members {
             let key = member.keyNode
-            if key.stringEquals("jsonrpc") { version = member.value }
-            else if key.stringEquals("id") { idNode = member.value }
-            else if key.stringEquals("method") { method = member.value }
-            else if key.stringEquals("params") { params = member.value }
-            else if key.stringEquals("result") { hasResult = true }
-            else if key.stringEquals("error") { hasError = true }
+            if key.stringEquals("jsonrpc") {
+                version = member.value
+            } else if key.stringEquals("id") {
+                idNode = member.value
+            } else if key.stringEquals("method") {
+                method = member.value
+            } else if key.stringEquals("params") {
+                params = member.value
+            } else if key.stringEquals("result") {
+                hasResult = true
+            } else if key.stringEquals("error") {
+                hasError = true
+            }
         }
         var id: RequestID? = nil
         if let idNode {
             guard let valid = RequestID(idNode) else {
-                return .invalid(id: .null, error: .invalidRequest("invalid request: \"id\" must be a string, a number or null; found \(idNode.kind)"))
+                return .invalid(
+                    id: .null, error: .invalidRequest("invalid request: \"id\" must be a string, a number or null; found \(idNode.kind)"))
             }
             id = valid
         }
@@ -65,14 +78,15 @@ public enum MessageParser {
             return .invalid(id: answerID, error: .invalidRequest("invalid request: \"jsonrpc\" must be \"2.0\"; found \(found)"))
         }
         guard let method else {
-            if (hasResult || hasError), let id { return .message(.response(id: id)) }
+            if hasResult || hasError, let id { return .message(.response(id: id)) }
             return .invalid(id: answerID, error: .invalidRequest("invalid request: missing \"method\""))
         }
         guard let name = method.stringValue else {
             return .invalid(id: answerID, error: .invalidRequest("invalid request: \"method\" must be a string; found \(method.kind)"))
         }
         if let params, params.kind != .object, params.kind != .array {
-            return .invalid(id: answerID, error: .invalidRequest("invalid request: \"params\" must be an object or an array; found \(params.kind)"))
+            return .invalid(
+                id: answerID, error: .invalidRequest("invalid request: \"params\" must be an object or an array; found \(params.kind)"))
         }
         if let id {
             return .message(.request(Request(id: id, method: name, params: params, frameBytes: frameBytes)))

@@ -1,3 +1,6 @@
+import JSON
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import Locking
 
 /// LSP's work-done progress (`$/progress` with `{token, value: {kind: begin|report|end, …}}`) for one request.
 /// Without a token every call is a no-op, so handlers report unconditionally. Exactly one begin and one

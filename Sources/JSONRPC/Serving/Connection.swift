@@ -1,3 +1,5 @@
+import Locking
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Locking
 
 /// The serving loop: the reader thread (`StdioTransport`, with its `FrameDecoder`) feeds the
 /// `Server`, whose answers go out through the one `OutputChannel` writer; a hang-up watcher notices
@@ -44,7 +45,8 @@ public final class Connection: @unchecked Sendable {
             server.hostGone()
             ending.end(0)
         }
-        let channel = OutputChannel(fileDescriptor: output, highWaterMark: highWaterMark, onClosed: { hostGone("a write to stdout failed") })
+        let channel = OutputChannel(
+            fileDescriptor: output, highWaterMark: highWaterMark, onClosed: { hostGone("a write to stdout failed") })
         let server = Server(output: channel, configuration: configuration)
         serverBox.server = server
         server.setExitHandler { code in

@@ -1,3 +1,5 @@
+import Locking
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Locking
 
 /// The host's end of `Connection.memory()`: it writes raw bytes to the loop's input (so tests can
 /// send broken framing too) and reads the loop's output back as message bodies. Two pipes carry
@@ -58,13 +59,17 @@ public final class MemoryHost: @unchecked Sendable {
 
     /// End of input, as a host closing the loop's stdin.
     public func closeInput() {
-        let close = lock.withLock { defer { inputOpen = false }; return inputOpen }
+        let close = lock.withLock {
+            defer { inputOpen = false }; return inputOpen
+        }
         if close { Platform.close(input) }
     }
 
     /// The host stops reading and goes away, as a host closing the loop's stdout.
     public func closeOutput() {
-        let close = lock.withLock { defer { outputOpen = false }; return outputOpen }
+        let close = lock.withLock {
+            defer { outputOpen = false }; return outputOpen
+        }
         if close { Platform.close(output) }
     }
 

@@ -144,17 +144,21 @@ public struct FrameDecoder: Sendable {
         case .headers:
             if blockStarted || available > 0 {
                 let offset = blockStarted ? blockOffset : position(readIndex)
-                events.append(.error(FramingError(
-                    kind: .truncated,
-                    message: "message truncated by end of input: header block at byte \(offset) has no terminating blank line",
-                    byteOffset: offset)))
+                events.append(
+                    .error(
+                        FramingError(
+                            kind: .truncated,
+                            message: "message truncated by end of input: header block at byte \(offset) has no terminating blank line",
+                            byteOffset: offset)))
             }
         case .body(let length):
             let offset = position(readIndex)
-            events.append(.error(FramingError(
-                kind: .truncated,
-                message: "message truncated by end of input: expected \(length) bytes of body, got \(available)",
-                byteOffset: offset)))
+            events.append(
+                .error(
+                    FramingError(
+                        kind: .truncated,
+                        message: "message truncated by end of input: expected \(length) bytes of body, got \(available)",
+                        byteOffset: offset)))
         case .line:
             if available > 0 {
                 let offset = position(readIndex)
@@ -264,11 +268,13 @@ public struct FrameDecoder: Sendable {
         guard contentLengthProblem == nil else { return }
         let value = buffer[valueStart..<valueEnd]
         guard let length = Self.parseLength(value) else {
-            contentLengthProblem = "invalid Content-Length '\(Self.describe(value, limit: 40))' in the header block at byte \(blockOffset): expected a non-negative decimal byte count; message skipped"
+            contentLengthProblem =
+                "invalid Content-Length '\(Self.describe(value, limit: 40))' in the header block at byte \(blockOffset): expected a non-negative decimal byte count; message skipped"
             return
         }
         if let previous = contentLength, previous != length {
-            contentLengthProblem = "conflicting Content-Length headers (\(previous) and \(length)) in the header block at byte \(blockOffset); message skipped"
+            contentLengthProblem =
+                "conflicting Content-Length headers (\(previous) and \(length)) in the header block at byte \(blockOffset); message skipped"
             return
         }
         contentLength = length
@@ -288,10 +294,13 @@ public struct FrameDecoder: Sendable {
         }
         guard let length else {
             enterQuietGarbage()
-            return .event(.error(FramingError(
-                kind: .missingContentLength,
-                message: "expected a 'Content-Length: N' header before the blank line ending the header block at byte \(offset); got headers \(others); message skipped",
-                byteOffset: offset)))
+            return .event(
+                .error(
+                    FramingError(
+                        kind: .missingContentLength,
+                        message:
+                            "expected a 'Content-Length: N' header before the blank line ending the header block at byte \(offset); got headers \(others); message skipped",
+                        byteOffset: offset)))
         }
         garbageReported = false
         if length > maxMessageBytes {
@@ -323,7 +332,8 @@ public struct FrameDecoder: Sendable {
         let message: String
         if tooLong {
             let blockAt = blockStarted ? blockOffset : offset
-            message = "header block at byte \(blockAt) exceeds \(Self.maxHeaderBlockBytes) bytes without ending in a blank line; skipped up to the next header"
+            message =
+                "header block at byte \(blockAt) exceeds \(Self.maxHeaderBlockBytes) bytes without ending in a blank line; skipped up to the next header"
         } else {
             let lineEnd = buffer.withUnsafeBufferPointer { Self.findByte(.lf, in: $0, from: start) } ?? buffer.count
             let got = Self.describe(buffer[start..<lineEnd], limit: 40)
@@ -462,7 +472,8 @@ public struct FrameDecoder: Sendable {
     private func tooLarge(size: Int, offset: Int, unit: String) -> FramingError {
         FramingError(
             kind: .messageTooLarge(size: size),
-            message: "\(unit) of \(size) bytes at byte \(offset) exceeds the limit of \(maxMessageBytes) bytes (--max-message-bytes); skipped",
+            message:
+                "\(unit) of \(size) bytes at byte \(offset) exceeds the limit of \(maxMessageBytes) bytes (--max-message-bytes); skipped",
             byteOffset: offset)
     }
 
@@ -590,11 +601,11 @@ extension UInt8 {
     fileprivate var isTokenByte: Bool {
         switch self {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             return true
         default:
             return false

@@ -1,9 +1,10 @@
+import Locking
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Locking
 
 /// Notices the host closing its end of our output without our having to write to it.
 ///

@@ -1,3 +1,5 @@
+import Locking
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Locking
 
 /// The single writer of protocol output.
 ///

@@ -1,4 +1,5 @@
 import JSON
+
 // The E.164 check for openframe phone numbers (userPhoneNumber,
 // callbackPhoneNumber). Pure Swift, no JSON, no Foundation: it runs on every
 // validation, so it works on the UTF-8 bytes and one 1000-entry lookup array.
@@ -67,12 +68,12 @@ public enum E164 {
         // One pass: count the digits, keep the first three as a number, and note
         // anything that is not a digit.
         var digitCount = 0
-        var prefix = 0                 // the first three digits, as a number
+        var prefix = 0  // the first three digits, as a number
         var firstDigit: UInt8 = 0
         var secondDigit: UInt8 = 0
         var plusCount = 0
         var plusAfterDigit = false
-        var formatted = false          // saw a separator (space, dash, dot, parenthesis)
+        var formatted = false  // saw a separator (space, dash, dot, parenthesis)
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
@@ -144,7 +145,7 @@ public enum E164 {
     private static func separatorWidth(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
         switch bytes[index] {
         case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "("), UInt8(ascii: ")"):
+            UInt8(ascii: "("), UInt8(ascii: ")"):
             return 1
         case 0xC2:
             return index + 1 < bytes.count && bytes[index + 1] == 0xA0 ? 2 : 0
@@ -167,7 +168,8 @@ public enum E164 {
         if scalar.properties.generalCategory == .decimalNumber {
             shown = "the non-ASCII digit \"\(scalar)\""
         } else if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FFFD}"
-                    || scalar.properties.isWhitespace {
+            || scalar.properties.isWhitespace
+        {
             shown = "the character U+" + hex(scalar.value)
         } else {
             shown = "\"\(scalar)\""

@@ -47,7 +47,9 @@ extension Diagnostic {
     }
 
     /// `[d1,d2,…]`: a report's diagnostics as a JSON array.
-    public static func writeArray(_ diagnostics: [Diagnostic], into out: inout [UInt8], lineIndex: LineIndex?, encoding: PositionEncoding = .utf16) {
+    public static func writeArray(
+        _ diagnostics: [Diagnostic], into out: inout [UInt8], lineIndex: LineIndex?, encoding: PositionEncoding = .utf16
+    ) {
         out.append(UInt8(ascii: "["))
         for (index, diagnostic) in diagnostics.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }

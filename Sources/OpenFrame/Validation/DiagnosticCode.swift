@@ -24,10 +24,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     public var severity: Diagnostic.Severity {
         switch self {
         case .jsonSyntax, .invalidSysId, .wrongType, .missingMember, .emptyInteraction,
-             .emptyString, .invalidPhoneNumber, .nonScalarValue, .emptyPhoneLog:
+            .emptyString, .invalidPhoneNumber, .nonScalarValue, .emptyPhoneLog:
             .error
         case .duplicateKey, .unknownMember, .impossiblePhoneNumber, .invalidColumnName, .invalidTableName,
-             .invalidDateTime, .unusualDocumentId, .duplicateRelatedRecord:
+            .invalidDateTime, .unusualDocumentId, .duplicateRelatedRecord:
             .warning
         }
     }

@@ -196,7 +196,8 @@ struct PayloadChecker {
             message.append(UInt8(ascii: "."))
             report(.impossiblePhoneNumber, String(decoding: message, as: UTF8.self), path: path, span: node.span)
         case .invalid(let reason, let suggestion):
-            var message = "\(DisplayName.of(path)) \(quoted(text)) is not an E.164 phone number "
+            var message =
+                "\(DisplayName.of(path)) \(quoted(text)) is not an E.164 phone number "
                 + "(+, country code and number, digits only, e.g. +14089965744): \(clause(reason))"
             var fix: DiagnosticFix?
             if let suggestion {
@@ -266,14 +267,17 @@ struct PayloadChecker {
             message = "\(name) \(quoted(text)) is ISO 8601, not \(form); use \(platform), which the platform reads in \(zone)."
             fix = DiagnosticFix(title: "Use \(platform)", edit: .replaceValue(.string(platform)))
         case .utc(let platform):
-            message = "\(name) \(quoted(text)) is ISO 8601 in UTC, not \(form); \(platform) keeps the time as UTC, "
+            message =
+                "\(name) \(quoted(text)) is ISO 8601 in UTC, not \(form); \(platform) keeps the time as UTC, "
                 + "but the platform reads it in \(zone), so convert it unless that zone is UTC."
             fix = DiagnosticFix(title: "Use \(platform) (as UTC)", edit: .replaceValue(.string(platform)))
         case .offset:
-            message = "\(name) \(quoted(text)) is ISO 8601 with a UTC offset, not \(form); convert it to \(zone), "
+            message =
+                "\(name) \(quoted(text)) is ISO 8601 with a UTC offset, not \(form); convert it to \(zone), "
                 + "which the platform reads it in."
         case nil:
-            message = "\(name) \(quoted(text)) is not a real date-time in \(form) form (months 01-12, days the month has, "
+            message =
+                "\(name) \(quoted(text)) is not a real date-time in \(form) form (months 01-12, days the month has, "
                 + "hours 00-23, minutes and seconds 00-59)."
         }
         report(.invalidDateTime, message, path: path(trail), span: node.span, fix: fix)
@@ -300,7 +304,8 @@ struct PayloadChecker {
     private mutating func missingMember(_ child: MemberSpec, in index: Int, keySpan: SourceSpan?, at trail: Trail) {
         let node = node(index)
         let memberPath = path(trail) / child.name
-        let when = child.requiredFor.count == Operation.allCases.count
+        let when =
+            child.requiredFor.count == Operation.allCases.count
             ? "" : " to \(operation.rawValue) a voice interaction"
         report(
             .missingMember,
@@ -317,16 +322,19 @@ struct PayloadChecker {
         var fix: DiagnosticFix?
         let message: String
         if MemberSuggestion.isClose(key, PayloadSchema.interactionSysId.name) {
-            message = "\(quoted(key)) does not belong \(place); it travels beside the payload, in the URL "
+            message =
+                "\(quoted(key)) does not belong \(place); it travels beside the payload, in the URL "
                 + "(/voice-interaction/{interactionSysId}), so pass it as the interactionSysId parameter."
         } else if let suggestion = MemberSuggestion.closest(to: key, among: names) {
             message = "Unknown member \(quoted(key)) \(place); did you mean \(quoted(suggestion))?"
             fix = DiagnosticFix(title: "Rename to \(suggestion)", edit: .renameKey(suggestion))
         } else if spec === PayloadSchema.interaction {
-            message = "Unknown member \(quoted(key)) in interaction, which takes only \(orList(names)); "
+            message =
+                "Unknown member \(quoted(key)) in interaction, which takes only \(orList(names)); "
                 + "record fields belong in interaction.additionalParams."
         } else if spec === PayloadSchema.root,
-                  let inner = MemberSuggestion.closest(to: key, among: PayloadSchema.interaction.children.map(\.name)) {
+            let inner = MemberSuggestion.closest(to: key, among: PayloadSchema.interaction.children.map(\.name))
+        {
             message = "Unknown member \(quoted(key)) at the top level of the payload; \(inner) belongs inside interaction."
         } else {
             message = "Unknown member \(quoted(key)) \(place); expected \(orList(names))."

@@ -25,7 +25,7 @@ public enum PlatformDateTime {
     public static func readISO8601(_ text: String) -> ISO8601Reading? {
         let c = Array(text.utf8)
         guard c.count >= 19, c[10] == UInt8(ascii: "T") || c[10] == UInt8(ascii: "t"),
-              c.withUnsafeBufferPointer({ isDateTime(UnsafeBufferPointer(rebasing: $0[0..<19]), separator: c[10]) })
+            c.withUnsafeBufferPointer({ isDateTime(UnsafeBufferPointer(rebasing: $0[0..<19]), separator: c[10]) })
         else { return nil }
         var i = 19
         if i < c.count, c[i] == UInt8(ascii: ".") || c[i] == UInt8(ascii: ",") {
@@ -52,7 +52,7 @@ public enum PlatformDateTime {
     /// `yyyy-MM-dd?HH:mm:ss` (19 bytes, `?` = separator) with calendar and clock ranges.
     private static func isDateTime(_ c: UnsafeBufferPointer<UInt8>, separator: UInt8) -> Bool {
         guard c.count == 19, c[4] == UInt8(ascii: "-"), c[7] == UInt8(ascii: "-"), c[10] == separator,
-              c[13] == UInt8(ascii: ":"), c[16] == UInt8(ascii: ":")
+            c[13] == UInt8(ascii: ":"), c[16] == UInt8(ascii: ":")
         else { return false }
         for i in 0..<19 where i != 4 && i != 7 && i != 10 && i != 13 && i != 16 && !ColumnName.isDigit(c[i]) {
             return false

@@ -34,7 +34,8 @@ public enum Validator {
     }
 
     static func syntaxError(_ error: JSONParseError, in text: [UInt8]) -> Diagnostic {
-        let message = error.kind == .empty
+        let message =
+            error.kind == .empty
             ? "The text is empty; expected a JSON object holding the voice interaction."
             : "The text is not valid JSON: \(error.reason)."
         let end = error.offset < text.count ? error.offset + 1 : error.offset
@@ -95,8 +96,10 @@ public enum Validator {
     /// Stable output: by position, then path; problems outside the text (the URL) come first.
     static func inDocumentOrder(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
         guard diagnostics.count > 1 else { return diagnostics }
-        return diagnostics.enumerated().map { (offset: $0.offset, start: $0.element.span?.start ?? -1, path: $0.element.path.description, diagnostic: $0.element) }
-            .sorted { ($0.start, $0.path, $0.offset) < ($1.start, $1.path, $1.offset) }
-            .map(\.diagnostic)
+        return diagnostics.enumerated().map {
+            (offset: $0.offset, start: $0.element.span?.start ?? -1, path: $0.element.path.description, diagnostic: $0.element)
+        }
+        .sorted { ($0.start, $0.path, $0.offset) < ($1.start, $1.path, $1.offset) }
+        .map(\.diagnostic)
     }
 }

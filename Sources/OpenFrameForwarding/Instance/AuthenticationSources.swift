@@ -47,10 +47,16 @@ extension Authentication {
         var methods: [(names: String, auth: Authentication)] = []
         if let clientID, let clientSecret {
             if let username, let password {
-                methods.append(("\(Key.clientID)/\(Key.clientSecret) with \(Key.username)/\(Key.password) (OAuth password grant)",
-                                .oauth(OAuthSettings(clientID: clientID, clientSecret: clientSecret, grant: .password(username: username, password: password)))))
+                methods.append(
+                    (
+                        "\(Key.clientID)/\(Key.clientSecret) with \(Key.username)/\(Key.password) (OAuth password grant)",
+                        .oauth(
+                            OAuthSettings(
+                                clientID: clientID, clientSecret: clientSecret, grant: .password(username: username, password: password)))
+                    ))
             } else {
-                methods.append(("\(Key.clientID)/\(Key.clientSecret) (OAuth)", .oauth(OAuthSettings(clientID: clientID, clientSecret: clientSecret))))
+                methods.append(
+                    ("\(Key.clientID)/\(Key.clientSecret) (OAuth)", .oauth(OAuthSettings(clientID: clientID, clientSecret: clientSecret))))
             }
         } else if let username, let password {
             methods.append(("\(Key.username)/\(Key.password) (basic)", .basic(username: username, password: password)))
@@ -94,7 +100,8 @@ extension Authentication {
     /// Errors name the member path (`initializationOptions.auth.password`), never a value.
     public init(json: JSONValue, path: String = "initializationOptions.auth") throws(ForwardingError) {
         guard case .object(let object) = json else {
-            throw .configuration("\(path) must be an object such as {\"type\": \"basic\", \"username\": …, \"password\": …}, not \(json.kindDescription)")
+            throw .configuration(
+                "\(path) must be an object such as {\"type\": \"basic\", \"username\": …, \"password\": …}, not \(json.kindDescription)")
         }
         var seen = Set<String>()
         for member in object.members where !seen.insert(member.key).inserted {
@@ -109,7 +116,9 @@ extension Authentication {
 
         func string(_ key: String) throws(ForwardingError) -> String {
             guard let value = object[key] else { throw .configuration("\(path).\(key) is required for type \"\(type)\"") }
-            guard let text = value.stringValue else { throw .configuration("\(path).\(key) must be a string, not \(value.kindDescription)") }
+            guard let text = value.stringValue else {
+                throw .configuration("\(path).\(key) must be a string, not \(value.kindDescription)")
+            }
             guard !text.isEmpty else { throw .configuration("\(path).\(key) must not be empty") }
             return text
         }
@@ -138,7 +147,8 @@ extension Authentication {
             let clientID = try string("clientId"), clientSecret = try string("clientSecret")
             let hasUser = object["username"] != nil, hasPassword = object["password"] != nil
             if hasUser != hasPassword {
-                throw .configuration("\(path): OAuth username and password come together (password grant) or not at all (client_credentials)")
+                throw .configuration(
+                    "\(path): OAuth username and password come together (password grant) or not at all (client_credentials)")
             }
             var grantName = hasUser ? "password" : "client_credentials"
             if let grantValue = object["grant"] {

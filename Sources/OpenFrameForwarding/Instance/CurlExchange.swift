@@ -1,3 +1,6 @@
+import CCurl
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import CCurl
-import Synchronization
 
 /// One request/answer on a libcurl easy handle: the body handed out through the read callback,
 /// the answer collected through the header and write callbacks, and the outcome delivered once.

@@ -1,3 +1,7 @@
+import CCurl
+import Locking
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,9 +13,6 @@ import Musl
 #else
 import Foundation
 #endif
-import CCurl
-import Locking
-import Synchronization
 
 /// One libcurl multi handle and the one thread that drives it.
 ///
@@ -124,7 +125,11 @@ final class CurlMultiDriver: @unchecked Sendable {
         }
         exchange.easy = easy
         if let problem = configure(easy, for: exchange) {
-            exchange.finish(.failure(.failed(code: Int(problem), osErrno: 0, message: ccurl_easy_strerror(problem).map { String(cString: $0) }, requestWritten: false)))
+            exchange.finish(
+                .failure(
+                    .failed(
+                        code: Int(problem), osErrno: 0, message: ccurl_easy_strerror(problem).map { String(cString: $0) },
+                        requestWritten: false)))
             recycle(exchange)
             return
         }
@@ -132,7 +137,8 @@ final class CurlMultiDriver: @unchecked Sendable {
         let added = ccurl_multi_add_handle(multi, easy)
         if added != 0 {
             active[easy] = nil
-            exchange.finish(.failure(.failed(code: 2, osErrno: 0, message: "curl_multi_add_handle failed (\(added))", requestWritten: false)))
+            exchange.finish(
+                .failure(.failed(code: 2, osErrno: 0, message: "curl_multi_add_handle failed (\(added))", requestWritten: false)))
             recycle(exchange)
         }
     }

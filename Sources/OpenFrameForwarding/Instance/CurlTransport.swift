@@ -1,3 +1,7 @@
+import CCurl
+import Locking
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,9 +13,6 @@ import Musl
 #else
 import Foundation
 #endif
-import CCurl
-import Locking
-import Synchronization
 
 /// `HTTPTransport` on libcurl's own API, loaded on the first send (see `CurlMultiDriver`).
 ///
@@ -47,13 +48,16 @@ final class CurlTransport: HTTPTransport {
         driver.withLock { $0?.stop() }
     }
 
-    func send(_ request: HTTPExchangeRequest, onSent: @escaping @Sendable () -> Void) async throws(TransportFailure) -> HTTPExchangeResponse {
+    func send(_ request: HTTPExchangeRequest, onSent: @escaping @Sendable () -> Void) async throws(TransportFailure) -> HTTPExchangeResponse
+    {
         let deadline = ContinuousClock.now + .nanoseconds(Int64(min(max(request.timeout, 0.001), 86_400) * 1e9))
         if Task.isCancelled { throw .cancelled }
         for header in request.headers {
             let bad = { (text: String) in text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F } }
             if bad(header.name) || bad(header.value) || header.name.contains(":") || header.name.isEmpty {
-                throw .invalidRequest("the \(header.name.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } ? header.name : "request") header contains a control character or is malformed")
+                throw .invalidRequest(
+                    "the \(header.name.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } ? header.name : "request") header contains a control character or is malformed"
+                )
             }
         }
         let driver = try startedDriver()

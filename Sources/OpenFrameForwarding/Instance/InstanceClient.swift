@@ -1,3 +1,5 @@
+import JSON
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
 
 /// Creates and updates voice interaction records through an instance's openframe REST API.
 ///
@@ -70,7 +71,10 @@ public final class InstanceClient: InteractionTarget {
         self.init(configuration: configuration, transport: CurlTransport(settings: settings), log: log)
     }
 
-    init(configuration: InstanceConfiguration, transport: any HTTPTransport, clock: any ForwardingClock = SystemForwardingClock(), log: LogSink? = nil) {
+    init(
+        configuration: InstanceConfiguration, transport: any HTTPTransport, clock: any ForwardingClock = SystemForwardingClock(),
+        log: LogSink? = nil
+    ) {
         self.configuration = configuration
         self.transport = transport
         self.clock = clock
@@ -100,14 +104,18 @@ public final class InstanceClient: InteractionTarget {
         return try await forward(.create, method: "POST", url: url, payload: payload, progress: progress)
     }
 
-    public func update(sysId: String, payload: JSONNode, apiVersion: String?, progress: ProgressSink) async throws(ForwardingError) -> JSONObject {
+    public func update(
+        sysId: String, payload: JSONNode, apiVersion: String?, progress: ProgressSink
+    ) async throws(ForwardingError) -> JSONObject {
         let url = try endpoint.updateURL(sysId: sysId, apiVersion: apiVersion)
         return try await forward(.update, method: "PATCH", url: url, payload: payload, progress: progress)
     }
 
     // MARK: - one forward
 
-    private func forward(_ operation: ForwardOperation, method: String, url: URL, payload: JSONNode, progress: ProgressSink) async throws(ForwardingError) -> JSONObject {
+    private func forward(
+        _ operation: ForwardOperation, method: String, url: URL, payload: JSONNode, progress: ProgressSink
+    ) async throws(ForwardingError) -> JSONObject {
         let body = try encode(payload)
         try await limiter.acquire { position in progress(.queued(position: position)) }
         defer { limiter.release() }
@@ -118,10 +126,12 @@ public final class InstanceClient: InteractionTarget {
         }
     }
 
-    private func attempts(_ operation: ForwardOperation, method: String, url: URL, body: [UInt8], progress: ProgressSink) async throws(ForwardingError) -> JSONObject {
+    private func attempts(
+        _ operation: ForwardOperation, method: String, url: URL, body: [UInt8], progress: ProgressSink
+    ) async throws(ForwardingError) -> JSONObject {
         let maxAttempts = configuration.maxAttempts
-        var attempt = 1           // what progress reports; every send counts
-        var retriesUsed = 0       // retries under maxAttempts
+        var attempt = 1  // what progress reports; every send counts
+        var retriesUsed = 0  // retries under maxAttempts
         var tokenResendUsed = false
         var rejectedToken: String?
 
@@ -160,7 +170,10 @@ public final class InstanceClient: InteractionTarget {
                     tokenUsed = try await tokens!.accessToken(rejecting: rejectedToken)
                 } catch {
                     if error.nothingSent, error.error != .cancelled, retriesUsed + 1 < maxAttempts {
-                        try await retry(reason: "could not reach \(host) for an OAuth token (connection refused); nothing was sent, so trying again is safe", delay: backoff())
+                        try await retry(
+                            reason:
+                                "could not reach \(host) for an OAuth token (connection refused); nothing was sent, so trying again is safe",
+                            delay: backoff())
                         continue
                     }
                     throw error.error
@@ -201,15 +214,20 @@ public final class InstanceClient: InteractionTarget {
                     tokenResendUsed = true
                     rejectedToken = tokenUsed
                     attempt += 1
-                    let reason = "\(host) refused the OAuth access token (HTTP 401), so it did not act; getting a new token and sending once more"
+                    let reason =
+                        "\(host) refused the OAuth access token (HTTP 401), so it did not act; getting a new token and sending once more"
                     progress(.retrying(attempt: attempt, reason: reason, delaySeconds: 0))
                     log?("\(method) \(url.absoluteString): \(reason)")
                     continue
                 }
                 let advice = InstanceResponseParser.retryAdvice(
-                    status: response.status, headers: response.headers, body: response.body, now: clock.date, maxDelay: configuration.maxRetryDelay)
+                    status: response.status, headers: response.headers, body: response.body, now: clock.date,
+                    maxDelay: configuration.maxRetryDelay)
                 if case .retry(let after) = advice, retriesUsed + 1 < maxAttempts {
-                    let told = after != nil ? "Retry-After: \(response.headers["retry-after"].map { String($0.prefix(40)) } ?? "")" : "no Retry-After; backing off"
+                    let told =
+                        after != nil
+                        ? "Retry-After: \(response.headers["retry-after"].map { String($0.prefix(40)) } ?? "")"
+                        : "no Retry-After; backing off"
                     try await retry(
                         reason: "HTTP \(response.status) from \(host): the instance did not act and asked to be called again (\(told))",
                         delay: after ?? backoff())
@@ -225,7 +243,9 @@ public final class InstanceClient: InteractionTarget {
     /// Sends one request; reports `.waiting` once the transport says the request went out.
     /// (The transport runs in a child task so that its escaping "sent" callback can reach the
     /// caller's non-escaping progress sink through a stream.)
-    private func send(_ request: HTTPExchangeRequest, reportingTo progress: ProgressSink) async -> Result<HTTPExchangeResponse, TransportFailure> {
+    private func send(
+        _ request: HTTPExchangeRequest, reportingTo progress: ProgressSink
+    ) async -> Result<HTTPExchangeResponse, TransportFailure> {
         let (sent, sentContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let transport = self.transport
         let host = self.host

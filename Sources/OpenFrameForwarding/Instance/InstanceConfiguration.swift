@@ -136,7 +136,8 @@ public struct InstanceConfiguration: Sendable, CustomStringConvertible {
         }
         let scheme = text[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "https" || scheme == "http" else {
-            throw .configuration("instance URL scheme must be https (or http to loopback), not \"\(shown(String(text[..<schemeEnd.lowerBound])))\"")
+            throw .configuration(
+                "instance URL scheme must be https (or http to loopback), not \"\(shown(String(text[..<schemeEnd.lowerBound])))\"")
         }
         guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\\" }) else {
             throw .configuration("instance URL \"\(shown(text))\" contains spaces, backslashes or non-ASCII characters")
@@ -144,8 +145,11 @@ public struct InstanceConfiguration: Sendable, CustomStringConvertible {
         guard var components = URLComponents(string: text), let rawHost = components.host, !rawHost.isEmpty else {
             throw .configuration("instance URL \"\(shown(text))\" is not a valid URL with a host")
         }
-        guard components.user == nil, components.password == nil, !text[schemeEnd.upperBound...].prefix(while: { $0 != "/" }).contains("@") else {
-            throw .configuration("instance URL must not contain user info: give credentials with OPENFRAME_USERNAME/OPENFRAME_PASSWORD or initializationOptions.auth")
+        guard components.user == nil, components.password == nil, !text[schemeEnd.upperBound...].prefix(while: { $0 != "/" }).contains("@")
+        else {
+            throw .configuration(
+                "instance URL must not contain user info: give credentials with OPENFRAME_USERNAME/OPENFRAME_PASSWORD or initializationOptions.auth"
+            )
         }
         guard components.query == nil, !text.contains("?") else {
             throw .configuration("instance URL must not have a query (\"?…\")")

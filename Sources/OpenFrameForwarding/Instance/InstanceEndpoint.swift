@@ -35,7 +35,7 @@ public struct InstanceEndpoint: Sendable, Equatable {
     public static func checkAPIVersion(_ apiVersion: String) throws(ForwardingError) {
         let bytes = Array(apiVersion.utf8)
         guard bytes.count >= 2, bytes.count <= 10, bytes[0] == UInt8(ascii: "v"),
-              bytes.dropFirst().allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+            bytes.dropFirst().allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
         else {
             throw .configuration("apiVersion must be \"v\" followed by digits, such as \"v1\" or \"v2\"")
         }

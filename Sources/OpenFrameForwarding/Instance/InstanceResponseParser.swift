@@ -1,3 +1,5 @@
+import JSON
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
 
 /// Whether a failed answer may be retried.
 public enum RetryAdvice: Sendable, Equatable {
@@ -47,10 +48,12 @@ public enum InstanceResponseParser {
         if status == 202 {
             var detail: String?
             if case .result(let result) = content { detail = result["status"]?.stringValue.map { "result.status: \($0)" } }
-            return .failure(.instance(
-                httpStatus: 202,
-                message: "HTTP 202 from the instance: the request was accepted but not processed; it is not known whether the instance will act on it",
-                detail: detail))
+            return .failure(
+                .instance(
+                    httpStatus: 202,
+                    message:
+                        "HTTP 202 from the instance: the request was accepted but not processed; it is not known whether the instance will act on it",
+                    detail: detail))
         }
 
         if (200..<300).contains(status) {
@@ -59,17 +62,19 @@ public enum InstanceResponseParser {
                 let resultStatus = result["status"]
                 if let text = resultStatus?.stringValue, text.uppercased() == "SUCCESS" { return .success(result) }
                 let shown = resultStatus.map { $0.stringValue.map { "\"\(shorten($0, 60))\"" } ?? "not a string" } ?? "missing"
-                return .failure(.instance(
-                    httpStatus: status,
-                    message: "HTTP \(status) from the instance, but result.status is \(shown), not SUCCESS",
-                    detail: shorten(JSONValue.object(result).jsonString, textLimit)))
+                return .failure(
+                    .instance(
+                        httpStatus: status,
+                        message: "HTTP \(status) from the instance, but result.status is \(shown), not SUCCESS",
+                        detail: shorten(JSONValue.object(result).jsonString, textLimit)))
             case .error(let message, let detail):
                 return .failure(.instance(httpStatus: status, message: message, detail: detail))
             case .other:
-                return .failure(.instance(
-                    httpStatus: status,
-                    message: "HTTP \(status) from the instance, with a body that is not a ServiceNow result: \(BodySnippet.make(body))",
-                    detail: nil))
+                return .failure(
+                    .instance(
+                        httpStatus: status,
+                        message: "HTTP \(status) from the instance, with a body that is not a ServiceNow result: \(BodySnippet.make(body))",
+                        detail: nil))
             }
         }
 
@@ -78,22 +83,26 @@ public enum InstanceResponseParser {
             return .failure(.instance(httpStatus: status, message: message, detail: detail))
         case .result(let result) where !(300..<400).contains(status):
             let resultStatus = result["status"]?.stringValue.map { shorten($0, 60) } ?? "none"
-            return .failure(.instance(
-                httpStatus: status,
-                message: "HTTP \(status) from the instance (result.status \(resultStatus))",
-                detail: shorten(JSONValue.object(result).jsonString, textLimit)))
+            return .failure(
+                .instance(
+                    httpStatus: status,
+                    message: "HTTP \(status) from the instance (result.status \(resultStatus))",
+                    detail: shorten(JSONValue.object(result).jsonString, textLimit)))
         default:
             if (300..<400).contains(status) {
                 let location = headers["location"].map { " to \(shorten(BodySnippet.make(Array($0.utf8)), 200))" } ?? ""
-                return .failure(.instance(
-                    httpStatus: status,
-                    message: "HTTP \(status) from the instance: a redirect\(location), not followed (redirects are never followed; check the instance URL)",
-                    detail: nil))
+                return .failure(
+                    .instance(
+                        httpStatus: status,
+                        message:
+                            "HTTP \(status) from the instance: a redirect\(location), not followed (redirects are never followed; check the instance URL)",
+                        detail: nil))
             }
-            return .failure(.instance(
-                httpStatus: status,
-                message: "HTTP \(status) from the instance, with a body that is not a ServiceNow error: \(BodySnippet.make(body))",
-                detail: nil))
+            return .failure(
+                .instance(
+                    httpStatus: status,
+                    message: "HTTP \(status) from the instance, with a body that is not a ServiceNow error: \(BodySnippet.make(body))",
+                    detail: nil))
         }
     }
 
@@ -103,7 +112,9 @@ public enum InstanceResponseParser {
     /// A 503 is retried only when it is the instance's own answer (a ServiceNow error or result
     /// body) or carries `Retry-After`: a proxy's 503 page ("upstream connect error or
     /// disconnect/reset") can follow an upstream that already acted.
-    public static func retryAdvice(status: Int, headers: [String: String], body: [UInt8], now: Date = Date(), maxDelay: Double = 60) -> RetryAdvice {
+    public static func retryAdvice(
+        status: Int, headers: [String: String], body: [UInt8], now: Date = Date(), maxDelay: Double = 60
+    ) -> RetryAdvice {
         guard status == 429 || status == 503 else { return .doNotRetry }
         let headers = lowercased(headers)
         if status == 503, headers["retry-after"] == nil {

@@ -1,3 +1,5 @@
+import JSON
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,14 +11,14 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
 
 extension InstanceEndpoint {
     /// `{base}/api/now/table/interaction?sysparm_query=client_session_id=<id>&sysparm_fields=sys_id,number,client_session_id&sysparm_limit=2`
     func interactionLookupURL(clientSessionId: String) throws(ForwardingError) -> URL {
         var query: [UInt8] = []
         FormEncoding.percentEncode("client_session_id=" + clientSessionId, into: &query)
-        let text = baseURL.absoluteString + "/api/now/table/interaction?sysparm_query=" + String(decoding: query, as: UTF8.self)
+        let text =
+            baseURL.absoluteString + "/api/now/table/interaction?sysparm_query=" + String(decoding: query, as: UTF8.self)
             + "&sysparm_fields=sys_id,number,client_session_id&sysparm_limit=2"
         guard let url = URL(string: text) else { throw .configuration("cannot form the Table API URL from the instance base URL") }
         return url
@@ -67,7 +69,9 @@ extension InstanceClient {
                 response = try await transport.send(request, onSent: {})
             } catch {
                 if error == .cancelled { throw .cancelled }
-                let reason = "looking up the interaction on \(host): " + error.reason(host: host, timeout: configuration.requestTimeout, operation: .token)
+                let reason =
+                    "looking up the interaction on \(host): "
+                    + error.reason(host: host, timeout: configuration.requestTimeout, operation: .token)
                 log?("GET \(endpoint.baseURL.absoluteString)/api/now/table/interaction: \(reason)")
                 throw scrubber.scrub(.unreachable(reason: reason, mayHaveActed: false), extra: tokens?.currentSecrets ?? [])
             }
@@ -80,14 +84,16 @@ extension InstanceClient {
             guard (200..<300).contains(response.status) else {
                 switch InstanceResponseParser.parse(status: response.status, headers: response.headers, body: response.body) {
                 case .failure(let error): throw scrubber.scrub(error, extra: tokens?.currentSecrets ?? [])
-                case .success: throw .instance(httpStatus: response.status, message: "unexpected answer to the Table API lookup", detail: nil)
+                case .success:
+                    throw .instance(httpStatus: response.status, message: "unexpected answer to the Table API lookup", detail: nil)
                 }
             }
             guard let document = try? JSONParser.parse(response.body), let rows = document.root["result"], rows.kind == .array,
-                  case .array(let values) = rows.value
+                case .array(let values) = rows.value
             else {
-                throw .instance(httpStatus: response.status, message: "the Table API lookup's answer has no result array",
-                                detail: InstanceResponseParser.shorten(String(decoding: response.body.prefix(400), as: UTF8.self), 200))
+                throw .instance(
+                    httpStatus: response.status, message: "the Table API lookup's answer has no result array",
+                    detail: InstanceResponseParser.shorten(String(decoding: response.body.prefix(400), as: UTF8.self), 200))
             }
             return InteractionLookup.decide(rows: values, clientSessionId: clientSessionId)
         }

@@ -1,3 +1,6 @@
+import JSON
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import Synchronization
 
 /// Why no access token: the error to report, and whether the token request never left
 /// (connection refused), so the forward may be retried.
@@ -66,8 +67,10 @@ final class OAuthTokenProvider: Sendable {
     private let log: (@Sendable (String) -> Void)?
     private let state = Mutex(State())
 
-    init(settings: OAuthSettings, tokenURL: URL, host: String, userAgent: String, timeout: Double,
-         transport: any HTTPTransport, clock: any ForwardingClock = SystemForwardingClock(), log: (@Sendable (String) -> Void)?) {
+    init(
+        settings: OAuthSettings, tokenURL: URL, host: String, userAgent: String, timeout: Double,
+        transport: any HTTPTransport, clock: any ForwardingClock = SystemForwardingClock(), log: (@Sendable (String) -> Void)?
+    ) {
         self.settings = settings
         self.tokenURL = tokenURL
         self.host = host
@@ -96,7 +99,9 @@ final class OAuthTokenProvider: Sendable {
         }
         if let cached { return cached }
 
-        let id = state.withLock { s in s.nextID += 1; return s.nextID }
+        let id = state.withLock { s in
+            s.nextID += 1; return s.nextID
+        }
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<String, TokenFetchError>, Never>) in
                 let (immediate, startFetch): (Result<String, TokenFetchError>?, Bool) = state.withLock { s in
@@ -172,10 +177,14 @@ final class OAuthTokenProvider: Sendable {
     }
 
     private func fetch() async -> Result<Fetched, TokenFetchError> {
-        let refreshToken = state.withLock { s in s.fetchCount += 1; return s.refreshToken }
+        let refreshToken = state.withLock { s in
+            s.fetchCount += 1; return s.refreshToken
+        }
         if let refreshToken, case .password = settings.grant {
-            let refreshed = await request([("grant_type", "refresh_token"), ("client_id", settings.clientID),
-                                           ("client_secret", settings.clientSecret), ("refresh_token", refreshToken)])
+            let refreshed = await request([
+                ("grant_type", "refresh_token"), ("client_id", settings.clientID),
+                ("client_secret", settings.clientSecret), ("refresh_token", refreshToken),
+            ])
             switch refreshed {
             case .success: return refreshed
             case .failure(let failure) where !failure.nothingSent:
@@ -204,9 +213,11 @@ final class OAuthTokenProvider: Sendable {
         let grant = fields.first?.1 ?? "?"
         let request = HTTPExchangeRequest(
             method: "POST", url: tokenURL,
-            headers: [(name: "Content-Type", value: "application/x-www-form-urlencoded"),
-                      (name: "Accept", value: "application/json"),
-                      (name: "User-Agent", value: userAgent)],
+            headers: [
+                (name: "Content-Type", value: "application/x-www-form-urlencoded"),
+                (name: "Accept", value: "application/json"),
+                (name: "User-Agent", value: userAgent),
+            ],
             body: FormEncoding.encode(fields), timeout: timeout)
         let response: HTTPExchangeResponse
         do {
@@ -215,11 +226,12 @@ final class OAuthTokenProvider: Sendable {
             if error == .cancelled { return .failure(TokenFetchError(error: .cancelled, nothingSent: true)) }
             let reason = "while getting an OAuth token: " + error.reason(host: host, timeout: timeout, operation: .token)
             log?("OAuth token request (\(grant)) to \(host): \(reason)")
-            return .failure(TokenFetchError(error: .unreachable(reason: reason, mayHaveActed: false), nothingSent: error.isConnectionRefused))
+            return .failure(
+                TokenFetchError(error: .unreachable(reason: reason, mayHaveActed: false), nothingSent: error.isConnectionRefused))
         }
         guard response.status == 200,
-              let document = try? JSONParser.parse(response.body),
-              let accessToken = document.root["access_token"]?.stringValue, !accessToken.isEmpty
+            let document = try? JSONParser.parse(response.body),
+            let accessToken = document.root["access_token"]?.stringValue, !accessToken.isEmpty
         else {
             let explanation: String
             switch InstanceResponseParser.classify(contentType: response.headers["content-type"], body: response.body) {
@@ -228,28 +240,39 @@ final class OAuthTokenProvider: Sendable {
             case .result:
                 explanation = "an answer without access_token"
             case .other:
-                explanation = response.status == 200 ? "an answer without access_token: \(BodySnippet.make(response.body))" : BodySnippet.make(response.body)
+                explanation =
+                    response.status == 200
+                    ? "an answer without access_token: \(BodySnippet.make(response.body))" : BodySnippet.make(response.body)
             }
             log?("OAuth token request (\(grant)) to \(host): HTTP \(response.status)")
-            return .failure(TokenFetchError(
-                error: .instance(httpStatus: response.status,
-                                 message: "the instance refused the OAuth token request (\(grant) grant, HTTP \(response.status)): \(explanation)",
-                                 detail: nil),
-                nothingSent: false))
+            return .failure(
+                TokenFetchError(
+                    error: .instance(
+                        httpStatus: response.status,
+                        message: "the instance refused the OAuth token request (\(grant) grant, HTTP \(response.status)): \(explanation)",
+                        detail: nil),
+                    nothingSent: false))
         }
         // A token goes into a header: a control character (CR/LF would split the header and
         // end up with no Authorization at all) is refused here, never sent.
         guard !accessToken.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             log?("OAuth token request (\(grant)) to \(host): access_token with a control character, refused")
-            return .failure(TokenFetchError(
-                error: .instance(httpStatus: response.status,
-                                 message: "the instance's OAuth answer (\(grant) grant) has an access_token containing a control character (such as CR or LF); it cannot go into an Authorization header and was not used",
-                                 detail: nil),
-                nothingSent: false))
+            return .failure(
+                TokenFetchError(
+                    error: .instance(
+                        httpStatus: response.status,
+                        message:
+                            "the instance's OAuth answer (\(grant) grant) has an access_token containing a control character (such as CR or LF); it cannot go into an Authorization header and was not used",
+                        detail: nil),
+                    nothingSent: false))
         }
         var expiresIn = 1800.0
         if let node = document.root["expires_in"] {
-            if let number = node.doubleValue { expiresIn = number } else if let text = node.stringValue, let number = Double(text) { expiresIn = number }
+            if let number = node.doubleValue {
+                expiresIn = number
+            } else if let text = node.stringValue, let number = Double(text) {
+                expiresIn = number
+            }
         }
         expiresIn = max(0, min(expiresIn, 365 * 86_400))
         let early = min(60, expiresIn * 0.1)

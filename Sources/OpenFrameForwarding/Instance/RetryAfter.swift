@@ -37,15 +37,17 @@ public enum HTTPDate {
         let parts = text.split(separator: " ", omittingEmptySubsequences: true).map { $0.lowercased() }
         // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
         if parts.count == 6, parts[0].hasSuffix(","), shortDays.contains(String(parts[0].dropLast())), parts[5] == "gmt",
-           let day = number(parts[1], digits: 2), let month = months.firstIndex(of: parts[2]),
-           let year = number(parts[3], digits: 4), let time = clock(parts[4]) {
+            let day = number(parts[1], digits: 2), let month = months.firstIndex(of: parts[2]),
+            let year = number(parts[3], digits: 4), let time = clock(parts[4])
+        {
             return make(year: year, month: month + 1, day: day, time: time)
         }
         // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
         if parts.count == 4, parts[0].hasSuffix(","), longDays.contains(String(parts[0].dropLast())), parts[3] == "gmt" {
             let date = parts[1].split(separator: "-").map(String.init)
             if date.count == 3, let day = number(date[0], digits: 2), let month = months.firstIndex(of: date[1]),
-               let yy = number(date[2], digits: 2), let time = clock(parts[2]) {
+                let yy = number(date[2], digits: 2), let time = clock(parts[2])
+            {
                 // RFC 9110: a two-digit year more than 50 years in the future is in the past century.
                 let year = yy + (yy < 70 ? 2000 : 1900)
                 return make(year: year, month: month + 1, day: day, time: time)
@@ -53,7 +55,8 @@ public enum HTTPDate {
         }
         // asctime: Sun Nov  6 08:49:37 1994
         if parts.count == 5, shortDays.contains(parts[0]), let month = months.firstIndex(of: parts[1]),
-           let day = number(parts[2], digits: 1...2), let time = clock(parts[3]), let year = number(parts[4], digits: 4) {
+            let day = number(parts[2], digits: 1...2), let time = clock(parts[3]), let year = number(parts[4], digits: 4)
+        {
             return make(year: year, month: month + 1, day: day, time: time)
         }
         return nil
@@ -69,7 +72,8 @@ public enum HTTPDate {
     private static func clock(_ text: String) -> (Int, Int, Int)? {
         let fields = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 3, let h = number(fields[0], digits: 2), let m = number(fields[1], digits: 2),
-              let s = number(fields[2], digits: 2), h < 24, m < 60, s <= 60 else { return nil }
+            let s = number(fields[2], digits: 2), h < 24, m < 60, s <= 60
+        else { return nil }
         return (h, m, s)
     }
 

@@ -58,7 +58,8 @@ struct SecretScrubber: Sendable {
             default: json.unicodeScalars.append(scalar)
             }
         }
-        let html = secret.replacingEvery("&", with: "&amp;").replacingEvery("<", with: "&lt;").replacingEvery(">", with: "&gt;").replacingEvery("\"", with: "&quot;")
+        let html = secret.replacingEvery("&", with: "&amp;").replacingEvery("<", with: "&lt;").replacingEvery(">", with: "&gt;")
+            .replacingEvery("\"", with: "&quot;")
         return [secret, collapsed, json, json.replacingEvery("/", with: "\\/"), html]
     }
 

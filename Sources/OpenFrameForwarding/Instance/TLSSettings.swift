@@ -1,3 +1,5 @@
+import JSON
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
 
 /// Certificates for TLS towards the instance. Certificate verification is always on: these only
 /// add trust (a corporate TLS-inspecting proxy's CA) or present a client certificate (mutual TLS).
@@ -41,8 +42,10 @@ public struct TLSSettings: Sendable, Equatable, CustomStringConvertible, CustomD
     /// `OPENFRAME_CLIENT_KEY_PASSWORD`), then `caFile` (`--ca-file`, which wins over the
     /// environment), then `initializationOptions.tls` (which wins over both):
     /// `{"caFile": "…", "clientCertificate": "…", "clientKey": "…", "clientKeyPassword": "…"}`.
-    public static func resolve(caFile: String?, json: JSONValue?, environment: [String: String],
-                               path: String = "initializationOptions.tls") throws(ForwardingError) -> TLSSettings {
+    public static func resolve(
+        caFile: String?, json: JSONValue?, environment: [String: String],
+        path: String = "initializationOptions.tls"
+    ) throws(ForwardingError) -> TLSSettings {
         func env(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
         var settings = TLSSettings(
             caFile: env(EnvironmentKey.caFile), clientCertificate: env(EnvironmentKey.clientCertificate),
@@ -50,11 +53,13 @@ public struct TLSSettings: Sendable, Equatable, CustomStringConvertible, CustomD
         if let caFile, !caFile.isEmpty { settings.caFile = caFile }
         if let json, json != .null {
             guard case .object(let object) = json else {
-                throw .configuration("\(path) must be an object such as {\"caFile\": \"/etc/ssl/corp-ca.pem\"}, not \(json.kindDescription)")
+                throw .configuration(
+                    "\(path) must be an object such as {\"caFile\": \"/etc/ssl/corp-ca.pem\"}, not \(json.kindDescription)")
             }
             let known = ["caFile", "clientCertificate", "clientKey", "clientKeyPassword"]
             for key in object.keys where !known.contains(key) {
-                throw .configuration("\(path).\(key) is not a TLS option (expected: \(known.joined(separator: ", ")); verification cannot be turned off)")
+                throw .configuration(
+                    "\(path).\(key) is not a TLS option (expected: \(known.joined(separator: ", ")); verification cannot be turned off)")
             }
             func string(_ key: String) throws(ForwardingError) -> String? {
                 guard let value = object[key], value != .null else { return nil }
@@ -78,7 +83,9 @@ public struct TLSSettings: Sendable, Equatable, CustomStringConvertible, CustomD
             }
         }
         if (clientCertificate == nil) != (clientKey == nil) {
-            throw .configuration("mutual TLS needs both a client certificate and its key (\(EnvironmentKey.clientCertificate) and \(EnvironmentKey.clientKey), or initializationOptions.tls.clientCertificate and .clientKey)")
+            throw .configuration(
+                "mutual TLS needs both a client certificate and its key (\(EnvironmentKey.clientCertificate) and \(EnvironmentKey.clientKey), or initializationOptions.tls.clientCertificate and .clientKey)"
+            )
         }
         if clientKeyPassword != nil && clientKey == nil {
             throw .configuration("a client key password is given without a client key")

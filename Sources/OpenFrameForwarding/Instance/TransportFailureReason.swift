@@ -1,3 +1,5 @@
+import CCurl
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import CCurl
 /// What a forward was doing, for saying what a failure means for the record.
 enum ForwardOperation: Sendable {
     case create
@@ -47,7 +48,7 @@ extension TransportFailure {
             case CCURLE_COULDNT_RESOLVE_PROXY, CCURLE_PROXY: return .proxyFailed
             case CCURLE_OPERATION_TIMEDOUT: return .timedOut
             case CCURLE_SSL_CONNECT_ERROR, CCURLE_PEER_FAILED_VERIFICATION, CCURLE_SSL_CACERT_BADFILE,
-                 CCURLE_SSL_CERTPROBLEM, CCURLE_SSL_CIPHER, CCURLE_SSL_ISSUER_ERROR, CCURLE_SSL_CLIENTCERT:
+                CCURLE_SSL_CERTPROBLEM, CCURLE_SSL_CIPHER, CCURLE_SSL_ISSUER_ERROR, CCURLE_SSL_CLIENTCERT:
                 return .tlsHandshake
             case CCURLE_SEND_ERROR, CCURLE_RECV_ERROR, CCURLE_HTTP2, CCURLE_HTTP2_STREAM: return .connectionLost
             case CCURLE_GOT_NOTHING, CCURLE_WEIRD_SERVER_REPLY: return .badAnswer
@@ -96,7 +97,9 @@ extension TransportFailure {
         case .hostNotFound: what = "cannot find the host \(host) (DNS lookup failed)"
         case .proxyFailed: what = "the proxy towards \(host) failed\(curl)"
         case .timedOut:
-            what = requestWritten ? "no complete answer from \(host) within \(Self.seconds(timeout))"
+            what =
+                requestWritten
+                ? "no complete answer from \(host) within \(Self.seconds(timeout))"
                 : "could not send the request to \(host) within \(Self.seconds(timeout))"
         case .connectionLost: what = "the connection to \(host) was lost before a complete answer arrived\(curl)"
         case .badAnswer: what = "\(host) closed the connection without a valid HTTP answer\(curl)"
@@ -106,7 +109,8 @@ extension TransportFailure {
         case .tooLarge:
             var status = 0, limit = 0
             if case .answerTooLarge(let s, let l) = self { status = s; limit = l }
-            what = "could not read the answer from \(host) (HTTP \(status)): its body is larger than \(limit / (1024 * 1024)) MiB and was cut off"
+            what =
+                "could not read the answer from \(host) (HTTP \(status)): its body is larger than \(limit / (1024 * 1024)) MiB and was cut off"
         case .other: what = "the HTTP request to \(host) failed (CURLcode \(code))\(curl)"
         }
         return "\(what); \(nothingWasSent ? "nothing was sent" : operation.mayHaveActed)"

@@ -1,3 +1,6 @@
+import JSON
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import Locking
-import JSON
 
 /// Delivers the outbox's items to the target, in the background, with retries that cannot duplicate
 /// (protocol.md, "Durable delivery"):
@@ -42,8 +43,10 @@ public final class OutboxDelivery: @unchecked Sendable {
         public var delivered: @Sendable (OutboxItem) -> Void
         public var failed: @Sendable (OutboxItem) -> Void
         public var paused: @Sendable (String) -> Void
-        public init(delivered: @escaping @Sendable (OutboxItem) -> Void, failed: @escaping @Sendable (OutboxItem) -> Void,
-                    paused: @escaping @Sendable (String) -> Void) {
+        public init(
+            delivered: @escaping @Sendable (OutboxItem) -> Void, failed: @escaping @Sendable (OutboxItem) -> Void,
+            paused: @escaping @Sendable (String) -> Void
+        ) {
             self.delivered = delivered
             self.failed = failed
             self.paused = paused
@@ -66,8 +69,10 @@ public final class OutboxDelivery: @unchecked Sendable {
     /// Ages, gates and waits; the store's clock, so that its epochs and these agree.
     private var clock: any ForwardingClock { store.clock }
 
-    public init(store: OutboxStore, settings: Settings = Settings(), target: @escaping @Sendable () -> any InteractionTarget,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        store: OutboxStore, settings: Settings = Settings(), target: @escaping @Sendable () -> any InteractionTarget,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.store = store
         self.settings = settings
         self.target = target
@@ -87,7 +92,9 @@ public final class OutboxDelivery: @unchecked Sendable {
 
     /// Accepts an item (in the file when this returns) and starts its delivery. The caller has validated the
     /// payload and checked `dependsOn` (an existing create that has not failed).
-    public func submit(operation: OutboxItem.Operation, payload: JSONValue, apiVersion: String?, dependsOn: String?, sysId: String?)
+    public func submit(
+        operation: OutboxItem.Operation, payload: JSONValue, apiVersion: String?, dependsOn: String?, sysId: String?
+    )
         throws(OutboxFileError) -> OutboxItem
     {
         var key: String?
@@ -98,8 +105,9 @@ public final class OutboxDelivery: @unchecked Sendable {
         } else if let sysId {
             key = store.key(forSysId: sysId)
         }
-        let item = try store.add(operation: operation, payload: payload, apiVersion: apiVersion, key: key,
-                                 dependsOn: dependsOn, sysId: resolvedSysId)
+        let item = try store.add(
+            operation: operation, payload: payload, apiVersion: apiVersion, key: key,
+            dependsOn: dependsOn, sysId: resolvedSysId)
         kick(item.key)
         return item
     }
@@ -107,7 +115,9 @@ public final class OutboxDelivery: @unchecked Sendable {
     /// Waits until the item is no longer queued, or `seconds` pass, or the task is cancelled; returns it as it then is.
     public func waitForOutcome(_ id: String, seconds: Double) async -> OutboxItem? {
         if seconds <= 0 { return store.item(id) }
-        let token: Int = lock.withLock { nextWaiter += 1; return nextWaiter }
+        let token: Int = lock.withLock {
+            nextWaiter += 1; return nextWaiter
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<OutboxItem?, Never>) in
                 let immediate: Bool = lock.withLock {
@@ -183,22 +193,29 @@ public final class OutboxDelivery: @unchecked Sendable {
             var sysId = item.sysId
             if item.operation == .update, sysId == nil, let dependsOn = item.dependsOn {
                 guard let create = store.item(dependsOn) else {
-                    return finish(item, .failed(reason: "the create \(dependsOn) it follows is no longer in the outbox (discarded)",
-                                               error: ["message": "the create it follows was discarded"]))
+                    return finish(
+                        item,
+                        .failed(
+                            reason: "the create \(dependsOn) it follows is no longer in the outbox (discarded)",
+                            error: ["message": "the create it follows was discarded"]))
                 }
                 switch create.state {
                 case .delivered:
                     sysId = create.sysId
                 case .failed:
-                    return finish(item, .failed(reason: "the create \(dependsOn) it follows failed: \(create.reason ?? "")",
-                                               error: ["message": .string("the create it follows failed")]))
+                    return finish(
+                        item,
+                        .failed(
+                            reason: "the create \(dependsOn) it follows failed: \(create.reason ?? "")",
+                            error: ["message": .string("the create it follows failed")]))
                 case .queued, .parked:
                     return  // its create comes first in this interaction's order
                 }
             }
             let age = clock.date.timeIntervalSince1970 - item.queuedEpoch
             if age > settings.maxAge, !item.outcomeUnknown {
-                return finish(item, .parked(reason: "not delivered within --outbox-max-age (\(Int(settings.maxAge)) s); last: \(lastReason)"))
+                return finish(
+                    item, .parked(reason: "not delivered within --outbox-max-age (\(Int(settings.maxAge)) s); last: \(lastReason)"))
             }
             if item.outcomeUnknown {
                 switch await resolve(item, lastReason: lastReason, age: age) {
@@ -256,7 +273,10 @@ public final class OutboxDelivery: @unchecked Sendable {
         }
     }
 
-    private enum Resolution { case send, done, later(String) }
+    private enum Resolution {
+        case send, done
+        case later(String)
+    }
 
     /// A send may have acted: decide, without sending, whether sending again is safe.
     private func resolve(_ item: OutboxItem, lastReason: String, age: Double) async -> Resolution {
@@ -264,17 +284,24 @@ public final class OutboxDelivery: @unchecked Sendable {
         switch item.operation {
         case .update:
             guard item.isIdempotentUpdate else {
-                finish(item, .parked(reason: "the instance may have applied the update (\(lastReason)), and it adds phone logs or related records, "
-                    + "so applying it again could add them twice; \(advice)"))
+                finish(
+                    item,
+                    .parked(
+                        reason: "the instance may have applied the update (\(lastReason)), and it adds phone logs or related records, "
+                            + "so applying it again could add them twice; \(advice)"))
                 return .done
             }
             await settle(item)
-            _ = try? store.record(.notSent(reason: "the outcome was unknown (\(lastReason)); the update only sets values, so it is sent again"), id: item.id)
+            _ = try? store.record(
+                .notSent(reason: "the outcome was unknown (\(lastReason)); the update only sets values, so it is sent again"), id: item.id)
             return .send
         case .create:
             guard let sessionId = item.clientSessionId else {
-                finish(item, .parked(reason: "the instance may have created the record (\(lastReason)), and without interaction.clientSessionId "
-                    + "it cannot be looked up, so it is not sent again blind; \(advice)"))
+                finish(
+                    item,
+                    .parked(
+                        reason: "the instance may have created the record (\(lastReason)), and without interaction.clientSessionId "
+                            + "it cannot be looked up, so it is not sent again blind; \(advice)"))
                 return .done
             }
             await settle(item)
@@ -288,20 +315,32 @@ public final class OutboxDelivery: @unchecked Sendable {
                     finish(item, .delivered(result: result, sysId: sysId))
                     return .done
                 case .notFound:
-                    _ = try? store.record(.notSent(reason: "the outcome was unknown (\(lastReason)); the lookup by clientSessionId found no record, so it is sent again"), id: item.id)
+                    _ = try? store.record(
+                        .notSent(
+                            reason:
+                                "the outcome was unknown (\(lastReason)); the lookup by clientSessionId found no record, so it is sent again"
+                        ), id: item.id)
                     return .send
                 case .inconclusive(let reason):
-                    finish(item, .parked(reason: "the outcome was unknown (\(lastReason)) and the lookup could not tell: \(reason); \(advice)"))
+                    finish(
+                        item, .parked(reason: "the outcome was unknown (\(lastReason)) and the lookup could not tell: \(reason); \(advice)")
+                    )
                     return .done
                 }
             } catch {
                 switch error {
                 case .instance(403, let message, _):
-                    finish(item, .parked(reason: "the outcome was unknown (\(lastReason)) and the lookup was refused (HTTP 403 \(message)): "
-                        + "the integration user needs read access to the interaction table (sys_id, number, client_session_id); \(advice)"))
+                    finish(
+                        item,
+                        .parked(
+                            reason: "the outcome was unknown (\(lastReason)) and the lookup was refused (HTTP 403 \(message)): "
+                                + "the integration user needs read access to the interaction table (sys_id, number, client_session_id); \(advice)"
+                        ))
                     return .done
                 case .instance(401, _, _):
-                    pause("the instance refused the credentials for the interaction lookup (HTTP 401); delivery is paused until they are fixed")
+                    pause(
+                        "the instance refused the credentials for the interaction lookup (HTTP 401); delivery is paused until they are fixed"
+                    )
                     return .done
                 default:
                     let reason = "the outcome was unknown (\(lastReason)); the lookup failed: \(error.shortText)"
@@ -343,8 +382,11 @@ public final class OutboxDelivery: @unchecked Sendable {
         if updated.state == .failed, updated.operation == .create {
             // Updates that follow it can never go: fail them too, in order.
             for dependent in store.list(state: .queued) where dependent.dependsOn == item.id {
-                finish(dependent, .failed(reason: "the create \(item.id) it follows failed: \(updated.reason ?? "")",
-                                          error: ["message": "the create it follows failed"]))
+                finish(
+                    dependent,
+                    .failed(
+                        reason: "the create \(item.id) it follows failed: \(updated.reason ?? "")",
+                        error: ["message": "the create it follows failed"]))
             }
         }
     }

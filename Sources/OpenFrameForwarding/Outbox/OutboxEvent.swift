@@ -26,7 +26,8 @@ enum OutboxEvent: Equatable {
         switch self {
         case .item(let item): item.id
         case .sending(let id, _, _), .notSent(let id, _, _), .delivered(let id, _, _, _), .parked(let id, _, _),
-             .failed(let id, _, _, _), .requeued(let id, _), .discarded(let id, _): id
+            .failed(let id, _, _, _), .requeued(let id, _), .discarded(let id, _):
+            id
         }
     }
 
@@ -35,10 +36,12 @@ enum OutboxEvent: Equatable {
         var object: JSONObject
         switch self {
         case .item(let item):
-            object = ["ev": "item", "id": .string(item.id), "seq": .int(item.seq), "op": .string(item.operation.rawValue),
-                      "state": .string(item.state.rawValue), "key": .string(item.key), "attempts": .int(item.attempts),
-                      "outcomeUnknown": .bool(item.outcomeUnknown), "queuedAt": .string(item.queuedAt),
-                      "queuedEpoch": .double(item.queuedEpoch), "at": .string(item.updatedAt)]
+            object = [
+                "ev": "item", "id": .string(item.id), "seq": .int(item.seq), "op": .string(item.operation.rawValue),
+                "state": .string(item.state.rawValue), "key": .string(item.key), "attempts": .int(item.attempts),
+                "outcomeUnknown": .bool(item.outcomeUnknown), "queuedAt": .string(item.queuedAt),
+                "queuedEpoch": .double(item.queuedEpoch), "at": .string(item.updatedAt),
+            ]
             if let value = item.apiVersion { object["apiVersion"] = .string(value) }
             if let value = item.dependsOn { object["dependsOn"] = .string(value) }
             if let value = item.sysId { object["sysId"] = .string(value) }
@@ -86,16 +89,19 @@ enum OutboxEvent: Equatable {
         case "item":
             guard let op = OutboxItem.Operation(rawValue: try string("op")) else { throw .init("\"op\" must be \"create\" or \"update\"") }
             guard let state = OutboxItem.State(rawValue: try string("state")) else { throw .init("unknown \"state\"") }
-            guard let seq = line["seq"]?.intValue, let attempts = line["attempts"]?.intValue else { throw .init("\"seq\" and \"attempts\" must be integers") }
+            guard let seq = line["seq"]?.intValue, let attempts = line["attempts"]?.intValue else {
+                throw .init("\"seq\" and \"attempts\" must be integers")
+            }
             guard let payload = line["payload"], payload.kind == .object else { throw .init("\"payload\" is missing or not an object") }
             guard let epoch = line["queuedEpoch"]?.doubleValue else { throw .init("\"queuedEpoch\" must be a number") }
-            self = .item(OutboxItem(
-                id: id, seq: seq, operation: op, payload: payload, apiVersion: line["apiVersion"]?.stringValue,
-                key: try string("key"), dependsOn: line["dependsOn"]?.stringValue, sysId: line["sysId"]?.stringValue,
-                state: state, attempts: attempts, outcomeUnknown: line["outcomeUnknown"]?.boolValue ?? false,
-                sentEpoch: line["sentEpoch"]?.doubleValue,
-                reason: line["reason"]?.stringValue, result: line["result"]?.objectValue,
-                queuedAt: try string("queuedAt"), queuedEpoch: epoch, updatedAt: at))
+            self = .item(
+                OutboxItem(
+                    id: id, seq: seq, operation: op, payload: payload, apiVersion: line["apiVersion"]?.stringValue,
+                    key: try string("key"), dependsOn: line["dependsOn"]?.stringValue, sysId: line["sysId"]?.stringValue,
+                    state: state, attempts: attempts, outcomeUnknown: line["outcomeUnknown"]?.boolValue ?? false,
+                    sentEpoch: line["sentEpoch"]?.doubleValue,
+                    reason: line["reason"]?.stringValue, result: line["result"]?.objectValue,
+                    queuedAt: try string("queuedAt"), queuedEpoch: epoch, updatedAt: at))
         case "sending":
             guard let epoch = line["epoch"]?.doubleValue else { throw .init("\"epoch\" must be a number") }
             self = .sending(id: id, epoch: epoch, at: at)

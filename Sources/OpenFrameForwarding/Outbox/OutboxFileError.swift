@@ -15,11 +15,13 @@ public struct OutboxFileError: Error, Sendable, Equatable, CustomStringConvertib
         case .cannotOpen(let path, let reason):
             self.init("cannot open outbox file \(path): \(reason)")
         case .inUse(let path):
-            self.init("outbox file \(path) is in use by another process (a server holds its lock); stop that server first, "
-                + "or give each server its own outbox file", inUse: true)
+            self.init(
+                "outbox file \(path) is in use by another process (a server holds its lock); stop that server first, "
+                    + "or give each server its own outbox file", inUse: true)
         case .corrupt(let path, let line, let reason):
-            self.init("outbox file \(path) is corrupt at line \(line): \(reason). Only an unfinished last line is skipped on open; "
-                + "it was left as it is: repair it or move it aside")
+            self.init(
+                "outbox file \(path) is corrupt at line \(line): \(reason). Only an unfinished last line is skipped on open; "
+                    + "it was left as it is: repair it or move it aside")
         case .io(let path, let reason):
             self.init("outbox file \(path): \(reason)")
         }

@@ -1,3 +1,6 @@
+import JSON
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import Locking
-import JSON
 
 /// The outbox file and the items it holds. Every change is one line appended and fsynced (the sandbox
 /// journal's discipline, `SandboxJournal`) before it takes effect in memory, so what a caller was told

@@ -1,4 +1,7 @@
 import Dispatch
+import JSON
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -10,8 +13,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import Locking
 
 /// The embedded sandbox: answers create and update as an instance's openframe API would, so the whole
 /// flow runs with no instance configured. Records live in memory, or also in an append-only file
@@ -85,13 +86,16 @@ public final class Sandbox: InteractionTarget, @unchecked Sendable {
         }
     }
 
-    public func update(sysId: String, payload: JSONNode, apiVersion: String?, progress: ProgressSink) async throws(ForwardingError) -> JSONObject {
+    public func update(
+        sysId: String, payload: JSONNode, apiVersion: String?, progress: ProgressSink
+    ) async throws(ForwardingError) -> JSONObject {
         let fields = try Self.accept(payload, apiVersion: apiVersion, progress: progress)
         return try await write { (state, journal) throws(ForwardingError) in
             let time = SandboxClock.now()
             // A malformed sys_id simply matches no record, as on the instance.
             guard state.records[sysId] != nil else {
-                throw .instance(httpStatus: 404, message: "No Record found", detail: "Record doesn't exist or ACL restricts the record retrieval")
+                throw .instance(
+                    httpStatus: 404, message: "No Record found", detail: "Record doesn't exist or ACL restricts the record retrieval")
             }
             try Self.save(SandboxJournalEntry.line(op: "update", sysID: sysId, number: nil, payload: payload, at: time), to: journal)
             _ = state.update(sysID: sysId, payload: fields, at: time)

@@ -1,3 +1,5 @@
+import Locking
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import Locking
 
 /// Set once by a task's cancellation handler, read by the file queue before it writes.
 final class CancellationFlag: @unchecked Sendable {

@@ -1,3 +1,5 @@
+import JSON
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
 
 /// The sandbox file: JSON Lines, one line per accepted write (see `SandboxJournalEntry`), only ever appended.
 ///
@@ -120,7 +121,8 @@ final class SandboxJournal {
             return
         }
         if ftruncate(fd, off_t(length)) != 0 || fsync(fd) != 0 {
-            damage = "an earlier failed write (\(failure)) could not be undone (\(Self.errnoText())); "
+            damage =
+                "an earlier failed write (\(failure)) could not be undone (\(Self.errnoText())); "
                 + "restart the server: opening skips the unfinished line"
             throw .io(path: path, reason: damage!)
         }
@@ -142,7 +144,11 @@ final class SandboxJournal {
         bytes.withUnsafeBytes { raw in
             while written < raw.count {
                 let n = write(newFD, raw.baseAddress! + written, raw.count - written)
-                if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else {
+                if n > 0 {
+                    written += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
                     failure = "write failed: \(n < 0 ? Self.errnoText() : "no progress")"
                     return
                 }
@@ -189,7 +195,8 @@ final class SandboxJournal {
         case ENOENT where creating, ENOTDIR:
             reason = "the directory \(directory.isEmpty ? "." : directory) does not exist (the sandbox creates its file, not directories)"
         case EACCES, EPERM:
-            reason = creating
+            reason =
+                creating
                 ? "permission denied creating it in \(directory.isEmpty ? "." : directory)"
                 : "permission denied (the file must be readable and writable by this user)"
         case EISDIR:

@@ -41,14 +41,20 @@ enum SandboxJournalEntry {
         }
         let op = try string("op")
         let sysID = try string("sysId")
-        guard SandboxIdentifiers.isSysID(sysID) else { throw Malformed("sysId \(JSONValue.string(sysID).jsonString) is not 32 lowercase hex digits") }
+        guard SandboxIdentifiers.isSysID(sysID) else {
+            throw Malformed("sysId \(JSONValue.string(sysID).jsonString) is not 32 lowercase hex digits")
+        }
         guard let payloadNode = line["payload"] else { throw Malformed("missing \"payload\"") }
-        guard case .object(let payload) = payloadNode.value else { throw Malformed("\"payload\" is \(payloadNode.kind), expected an object") }
+        guard case .object(let payload) = payloadNode.value else {
+            throw Malformed("\"payload\" is \(payloadNode.kind), expected an object")
+        }
         let time = try string("at")
         switch op {
         case "create":
             let number = try string("number")
-            guard SandboxIdentifiers.sequence(ofNumber: number) != nil else { throw Malformed("number \(JSONValue.string(number).jsonString) is not IMS followed by digits") }
+            guard SandboxIdentifiers.sequence(ofNumber: number) != nil else {
+                throw Malformed("number \(JSONValue.string(number).jsonString) is not IMS followed by digits")
+            }
             self = .create(sysID: sysID, number: number, payload: payload, at: time)
         case "update":
             self = .update(sysID: sysID, payload: payload, at: time)

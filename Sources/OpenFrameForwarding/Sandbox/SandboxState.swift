@@ -21,7 +21,9 @@ struct SandboxState {
 
     /// Stores a new record. The caller ensures `sysID` is new and `number` is an IMS number.
     mutating func create(sysID: String, number: String, payload: JSONObject, at time: String) {
-        var record: JSONObject = ["sysId": .string(sysID), "number": .string(number), "createdAt": .string(time), "updatedAt": .string(time)]
+        var record: JSONObject = [
+            "sysId": .string(sysID), "number": .string(number), "createdAt": .string(time), "updatedAt": .string(time),
+        ]
         SandboxRecordMerge.merge(payload, into: &record)
         records[sysID] = record
         highestSequence = max(highestSequence, SandboxIdentifiers.sequence(ofNumber: number) ?? 0)

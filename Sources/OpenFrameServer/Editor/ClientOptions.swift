@@ -13,7 +13,8 @@ struct ClientOptions: Sendable, Equatable {
     init(initializeParams params: JSONNode?) {
         let capabilities = params?["capabilities"]
         if let offered = capabilities?["general"]?["positionEncodings"],
-           offered.elements.contains(where: { $0.stringEquals(PositionEncoding.utf8.rawValue) }) {
+            offered.elements.contains(where: { $0.stringEquals(PositionEncoding.utf8.rawValue) })
+        {
             positionEncoding = .utf8
         }
         snippetSupport = capabilities?["textDocument"]?["completion"]?["completionItem"]?["snippetSupport"]?.boolValue ?? false

@@ -16,7 +16,8 @@ enum CodeActions {
         let uri = try params.uri()
         let (start, end) = try params.range()
         if let only = try params.object()["context"]?["only"], only.kind == .array,
-           !only.elements.contains(where: { kind in kind.stringValue.map { quickFix.hasPrefix($0) } ?? false }) {
+            !only.elements.contains(where: { kind in kind.stringValue.map { quickFix.hasPrefix($0) } ?? false })
+        {
             return []
         }
         guard let snapshot = editor.store.snapshot(uri) else { throw ResponseError.documentNotOpen(method, uri) }
@@ -24,10 +25,11 @@ enum CodeActions {
         let from = snapshot.lines.offset(of: start, encoding: encoding)
         let to = max(from, snapshot.lines.offset(of: end, encoding: encoding))
         let diagnostics = DocumentValidation.diagnostics(snapshot, store: editor.store)
-        return .array(diagnostics.compactMap { diagnostic in
-            guard let span = diagnostic.span, span.start <= to, from <= span.end else { return nil }
-            return action(for: diagnostic, in: snapshot, encoding: encoding)
-        })
+        return .array(
+            diagnostics.compactMap { diagnostic in
+                guard let span = diagnostic.span, span.start <= to, from <= span.end else { return nil }
+                return action(for: diagnostic, in: snapshot, encoding: encoding)
+            })
     }
 
     /// The CodeAction for one diagnostic's fix; nil when it has none.

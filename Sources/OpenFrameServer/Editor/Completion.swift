@@ -36,7 +36,7 @@ enum Completion {
         case .other: return []
         }
         guard cursor.containerIsObject, let spec = PayloadSchema.spec(at: cursor.container),
-              spec.type == .object || spec.type == .scalarMap
+            spec.type == .object || spec.type == .scalarMap
         else { return [] }
 
         let text = snapshot.text
@@ -65,7 +65,9 @@ enum Completion {
                 "label": .string(child.name),
                 "kind": .int(propertyKind),
                 "detail": .string(MemberDocumentation.detail(child, operation: snapshot.operation)),
-                "documentation": ["kind": "markdown", "value": .string(MemberDocumentation.markdown(child, at: pointer, operation: snapshot.operation))],
+                "documentation": [
+                    "kind": "markdown", "value": .string(MemberDocumentation.markdown(child, at: pointer, operation: snapshot.operation)),
+                ],
                 "sortText": .string(String(format: index)),
                 // Clients filter on the text from the range's start to the cursor, quote included.
                 "filterText": .string(replace.start < text.count && text[replace.start] == UInt8(ascii: "\"") ? quoted : child.name),
@@ -96,9 +98,9 @@ enum Completion {
     }
 }
 
-private extension String {
+extension String {
     /// Sort keys that keep the schema's order (the reference's).
-    init(format index: Int) {
+    fileprivate init(format index: Int) {
         self = index < 10 ? "0\(index)" : String(index)
     }
 }

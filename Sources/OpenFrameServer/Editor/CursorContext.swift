@@ -84,7 +84,8 @@ private struct LenientScanner {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 captureBetween(before: start)
                 let token = valueToken()
-                stack.append(Frame(isObject: c == UInt8(ascii: "{"), start: start, token: token, state: c == UInt8(ascii: "{") ? .key : .value))
+                stack.append(
+                    Frame(isObject: c == UInt8(ascii: "{"), start: start, token: token, state: c == UInt8(ascii: "{") ? .key : .value))
                 i += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 captureBetween(before: start)
@@ -120,7 +121,9 @@ private struct LenientScanner {
                 }
                 if !inside { captureBetween(before: start) }
                 let wasKey = isKeyPosition
-                token(start: start, end: end, name: inside || wasKey ? decodeString(start, end, terminated: terminated) : "", quoted: true, inside: inside)
+                token(
+                    start: start, end: end, name: inside || wasKey ? decodeString(start, end, terminated: terminated) : "", quoted: true,
+                    inside: inside)
                 // A name cut off by the line's end is a member still being typed: whatever string
                 // comes next starts another member rather than being its value.
                 if wasKey, !terminated { stack[stack.count - 1].state = .comma }
@@ -226,7 +229,7 @@ private struct LenientScanner {
     func isDelimiter(_ c: UInt8) -> Bool {
         switch c {
         case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "["), UInt8(ascii: "]"),
-             UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "\""):
+            UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "\""):
             true
         default:
             false

@@ -1,3 +1,8 @@
+import JSON
+import JSONRPC
+import Locking
+import OpenFrame
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,10 +14,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import JSONRPC
-import OpenFrame
-import Locking
 
 /// Validates open documents off the reader thread and publishes `textDocument/publishDiagnostics`.
 ///
@@ -38,7 +39,9 @@ final class DiagnosticsPublisher: @unchecked Sendable {
         set { lock.withLock { _beforeValidation = newValue } }
     }
 
-    init(store: DocumentStore, encoding: @escaping @Sendable () -> PositionEncoding, notify: @escaping @Sendable (String, JSONValue) -> Void) {
+    init(
+        store: DocumentStore, encoding: @escaping @Sendable () -> PositionEncoding, notify: @escaping @Sendable (String, JSONValue) -> Void
+    ) {
         self.store = store
         self.encoding = encoding
         self.notify = notify
@@ -73,7 +76,9 @@ final class DiagnosticsPublisher: @unchecked Sendable {
                 let published = store.publish(snapshot, diagnostics: diagnostics) {
                     notify(Self.method, Self.params(snapshot, diagnostics, encoding: encoding))
                 }
-                if !published { Log.shared.trace("dropped diagnostics of \(uri) version \(snapshot.version): the document changed meanwhile") }
+                if !published {
+                    Log.shared.trace("dropped diagnostics of \(uri) version \(snapshot.version): the document changed meanwhile")
+                }
             }
             let again = lock.withLock {
                 if running[uri] == true {

@@ -1,3 +1,7 @@
+import JSON
+import Locking
+import OpenFrame
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,9 +13,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import OpenFrame
-import Locking
 
 /// One state of an open document, handed to validation, hover, completion and code actions.
 struct DocumentSnapshot: Sendable {
@@ -59,7 +60,8 @@ final class DocumentStore: @unchecked Sendable {
         let lines = LineIndex(text)
         return lock.withLock {
             revisions += 1
-            let snapshot = DocumentSnapshot(uri: uri, revision: revisions, version: version, operation: DocumentURI.operation(of: uri), lines: lines)
+            let snapshot = DocumentSnapshot(
+                uri: uri, revision: revisions, version: version, operation: DocumentURI.operation(of: uri), lines: lines)
             let replaced = entries.updateValue(Entry(snapshot: snapshot), forKey: uri) != nil
             return (snapshot, replaced)
         }
@@ -112,7 +114,8 @@ final class DocumentStore: @unchecked Sendable {
             entry.inSync = false
             if let version {
                 let old = entry.snapshot
-                entry.snapshot = DocumentSnapshot(uri: uri, revision: old.revision, version: version, operation: old.operation, lines: old.lines)
+                entry.snapshot = DocumentSnapshot(
+                    uri: uri, revision: old.revision, version: version, operation: old.operation, lines: old.lines)
             }
             entries[uri] = entry
         }

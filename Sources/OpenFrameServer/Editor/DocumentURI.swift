@@ -1,3 +1,5 @@
+import OpenFrame
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,7 +11,6 @@ import Musl
 #else
 import Foundation
 #endif
-import OpenFrame
 
 /// The few things the server reads from a document's URI. Any scheme works (`file:`, `untitled:`,
 /// an editor's virtual schemes): the URI is the document's identity, never opened as a file.
@@ -60,7 +61,7 @@ enum DocumentURI {
     private static func isScheme(_ text: Substring) -> Bool {
         guard let first = text.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else { return false }
         return text.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "+" || $0 == "-" || $0 == "." )
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "+" || $0 == "-" || $0 == ".")
         }
     }
 }

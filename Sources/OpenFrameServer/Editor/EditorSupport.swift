@@ -1,3 +1,8 @@
+import JSON
+import JSONRPC
+import Locking
+import OpenFrame
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,10 +14,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import JSONRPC
-import OpenFrame
-import Locking
 
 /// The server as a language server for openframe payload documents: text document sync,
 /// `textDocument/publishDiagnostics` from the validation core, hover, completion, quick fixes and

@@ -20,7 +20,7 @@ enum Hover {
         let offset = snapshot.lines.offset(of: position, encoding: encoding)
         let cursor = CursorContext.at(offset, in: snapshot.text, purpose: .hover)
         guard case .key(let name, let span, _) = cursor.place,
-              let markdown = documentation(of: cursor.container / name, operation: snapshot.operation)
+            let markdown = documentation(of: cursor.container / name, operation: snapshot.operation)
         else { return .null }
         return [
             "contents": ["kind": "markdown", "value": .string(markdown)],

@@ -31,7 +31,8 @@ public enum JSONSchemaGenerator {
         case .create:
             description += " Request body of POST /api/now/openframe/voice-interaction."
         case .update:
-            description += " Request body of PATCH /api/now/openframe/voice-interaction/{interactionSysId}; the "
+            description +=
+                " Request body of PATCH /api/now/openframe/voice-interaction/{interactionSysId}; the "
                 + "interactionSysId travels in the URL, not in the payload: \(PayloadSchema.interactionSysId.summary)"
         }
         var members: [(key: String, value: JSONValue)] = [
@@ -80,7 +81,8 @@ public enum JSONSchemaGenerator {
         case .object, .scalarMap:
             members.append(("type", "object"))
             if !spec.children.isEmpty {
-                members.append(("properties", .object(JSONObject(spec.children.map { (key: $0.name, value: node($0, operation: operation)) }))))
+                members.append(
+                    ("properties", .object(JSONObject(spec.children.map { (key: $0.name, value: node($0, operation: operation)) }))))
             }
             let required = spec.children.filter { $0.isRequired(for: operation) }.map { JSONValue.string($0.name) }
             if !required.isEmpty { members.append(("required", .array(required))) }

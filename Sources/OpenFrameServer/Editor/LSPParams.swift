@@ -53,7 +53,9 @@ struct LSPParams {
     /// fine (callers clamp them); negative or non-integer ones are not positions at all.
     static func position(_ node: JSONNode?, at place: String, method: String) throws(ResponseError) -> TextPosition {
         guard let node, node.kind == .object else {
-            throw .invalidParams("\(method): \(place) must be a position object {\"line\", \"character\"}; found \(node.map { $0.kind.description } ?? "nothing")")
+            throw .invalidParams(
+                "\(method): \(place) must be a position object {\"line\", \"character\"}; found \(node.map { $0.kind.description } ?? "nothing")"
+            )
         }
         guard let line = node["line"]?.intValue, line >= 0 else {
             throw .invalidParams("\(method): \(place).line must be a non-negative integer")
@@ -65,14 +67,17 @@ struct LSPParams {
     }
 
     /// An LSP Range `{start, end}` whose start does not come after its end.
-    static func range(_ node: JSONNode?, at place: String, method: String) throws(ResponseError) -> (start: TextPosition, end: TextPosition) {
+    static func range(_ node: JSONNode?, at place: String, method: String) throws(ResponseError) -> (start: TextPosition, end: TextPosition)
+    {
         guard let node, node.kind == .object else {
-            throw .invalidParams("\(method): \(place) must be a range object {\"start\", \"end\"}; found \(node.map { $0.kind.description } ?? "nothing")")
+            throw .invalidParams(
+                "\(method): \(place) must be a range object {\"start\", \"end\"}; found \(node.map { $0.kind.description } ?? "nothing")")
         }
         let start = try position(node["start"], at: "\(place).start", method: method)
         let end = try position(node["end"], at: "\(place).end", method: method)
         guard (start.line, start.character) <= (end.line, end.character) else {
-            throw .invalidParams("\(method): \(place) ends (\(end.line):\(end.character)) before it starts (\(start.line):\(start.character))")
+            throw .invalidParams(
+                "\(method): \(place) ends (\(end.line):\(end.character)) before it starts (\(start.line):\(start.character))")
         }
         return (start, end)
     }

@@ -17,7 +17,9 @@ enum MemberDocumentation {
     /// A name the schema does not list, inside a name-value object that allows any (a record field,
     /// a context variable): described by that object.
     static func fieldMarkdown(_ parent: MemberSpec, at pointer: JSONPointer) -> String {
-        var lines = [heading(pointer), "", "A name-value pair of `\(referenceName(JSONPointer(pointer.tokens.dropLast())))`: \(parent.summary)", ""]
+        var lines = [
+            heading(pointer), "", "A name-value pair of `\(referenceName(JSONPointer(pointer.tokens.dropLast())))`: \(parent.summary)", "",
+        ]
         lines.append("- Type: \(valueTypes)")
         if let format = parent.keyFormat { lines.append("- Name: \(formatDescription(format))") }
         lines.append("- Required: no")
@@ -93,7 +95,8 @@ enum MemberDocumentation {
         case .e164: "E.164: `+`, country code and number, digits only (e.g. `+14089965744`)"
         case .sysId: "sys_id: 32 hexadecimal characters"
         case .tableName: "table name: a lowercase letter, then lowercase letters, digits and underscores (at most \(ColumnName.maxLength))"
-        case .columnName: "column name: a lowercase letter, then lowercase letters, digits and underscores (at most \(ColumnName.maxLength))"
+        case .columnName:
+            "column name: a lowercase letter, then lowercase letters, digits and underscores (at most \(ColumnName.maxLength))"
         case .dateTime: "date-time `yyyy-MM-dd HH:mm:ss`, read in the instance's or user's time zone"
         }
     }

@@ -58,7 +58,8 @@ enum TextDocumentSync {
         case .unknownDocument:
             Log.shared.warning("ignored \(didChange) for \(uri): the document is not open (no textDocument/didOpen, or already closed)")
         case .outOfSync:
-            Log.shared.warning("ignored \(didChange) for \(uri): the document is out of sync after an earlier bad change; waiting for a full-text change")
+            Log.shared.warning(
+                "ignored \(didChange) for \(uri): the document is out of sync after an earlier bad change; waiting for a full-text change")
         }
     }
 

@@ -1,3 +1,6 @@
+import JSON
+import OpenFrameForwarding
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import OpenFrameForwarding
 
 /// `openframe-rpc outbox FILE [retry ID | discard ID]`: an operator's view of a durable-delivery outbox,
 /// and the two decisions only a person can make about a parked item. Takes the file's lock, so it refuses
@@ -68,7 +69,8 @@ enum OutboxCommand {
         case 1: break
         case 3 where positionals[1] == "retry" || positionals[1] == "discard": action = (positionals[1], positionals[2])
         default:
-            return Terminal.usageError("expected 'outbox FILE', 'outbox FILE retry ID' or 'outbox FILE discard ID'; got '\(positionals.joined(separator: " "))'")
+            return Terminal.usageError(
+                "expected 'outbox FILE', 'outbox FILE retry ID' or 'outbox FILE discard ID'; got '\(positionals.joined(separator: " "))'")
         }
         guard FileManager.default.fileExists(atPath: path) else {
             Terminal.err("openframe-rpc: outbox file \(path) does not exist\n")
@@ -121,7 +123,8 @@ enum OutboxCommand {
             return
         }
         for item in items {
-            var line = "\(item.id)  \(item.state.rawValue + String(repeating: " ", count: max(0, 9 - item.state.rawValue.count))) \(item.operation.rawValue)"
+            var line =
+                "\(item.id)  \(item.state.rawValue + String(repeating: " ", count: max(0, 9 - item.state.rawValue.count))) \(item.operation.rawValue)"
             if let sysId = item.sysId { line += "  sysId \(sysId)" }
             if let dependsOn = item.dependsOn { line += "  after \(dependsOn)" }
             if let session = item.clientSessionId { line += "  clientSessionId \(session)" }

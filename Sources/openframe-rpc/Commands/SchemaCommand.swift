@@ -1,3 +1,7 @@
+import JSON
+import OpenFrame
+import OpenFrameServer
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,15 +13,14 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import OpenFrame
-import OpenFrameServer
 
 /// `openframe-rpc schema`: the JSON Schemas of the payloads, as `openframe/schema` returns them.
 /// `--write DIR` (re)writes the checked-in `DIR/create.schema.json` and `DIR/update.schema.json`.
 enum SchemaCommand {
     static let specs = [
-        OptionSpec(name: "operation", value: "create|update", help: "print only this payload's schema (default: both, as {\"create\": …, \"update\": …})"),
+        OptionSpec(
+            name: "operation", value: "create|update",
+            help: "print only this payload's schema (default: both, as {\"create\": …, \"update\": …})"),
         OptionSpec(name: "write", value: "DIR", help: "write DIR/create.schema.json and DIR/update.schema.json instead of printing"),
         OptionSpec(name: "help", value: nil, help: "show this help"),
     ]
@@ -55,7 +58,8 @@ enum SchemaCommand {
             operations = [operation]
         }
         guard let directory = options.value("write") else {
-            let value: JSONValue = operations.count == 1
+            let value: JSONValue =
+                operations.count == 1
                 ? JSONSchemaGenerator.schema(for: operations[0])
                 : .object(JSONObject(operations.map { (key: $0.rawValue, value: JSONSchemaGenerator.schema(for: $0)) }))
             Terminal.out(String(decoding: JSONWriter.serialize(value, indent: 2), as: UTF8.self) + "\n")

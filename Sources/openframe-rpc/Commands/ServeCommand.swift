@@ -1,3 +1,7 @@
+import JSONRPC
+import OpenFrameForwarding
+import OpenFrameServer
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,28 +13,41 @@ import Musl
 #else
 import Foundation
 #endif
-import JSONRPC
-import OpenFrameForwarding
-import OpenFrameServer
 
 /// `openframe-rpc [serve]`: the JSON-RPC server on stdin/stdout.
 enum ServeCommand {
     static let specs = [
         OptionSpec(name: "stdio", value: nil, help: "accepted and ignored (editor clients pass it); stdio is the only transport"),
-        OptionSpec(name: "framing", value: "auto|lsp|ndjson", help: "message framing; auto (default) decides from the first byte: '{' or '[' means NDJSON"),
-        OptionSpec(name: "max-message-bytes", value: "N", help: "largest message accepted, in bytes (default 16777216); larger ones are skipped and answered -32600"),
+        OptionSpec(
+            name: "framing", value: "auto|lsp|ndjson",
+            help: "message framing; auto (default) decides from the first byte: '{' or '[' means NDJSON"),
+        OptionSpec(
+            name: "max-message-bytes", value: "N",
+            help: "largest message accepted, in bytes (default 16777216); larger ones are skipped and answered -32600"),
         OptionSpec(name: "log-level", value: "LEVEL", help: "stderr logging: off, error, warning, info (default), debug, trace"),
-        OptionSpec(name: "instance", value: "NAME|URL", help: "the ServiceNow instance (dev12345 or https://…); default $OPENFRAME_INSTANCE, else the embedded sandbox"),
+        OptionSpec(
+            name: "instance", value: "NAME|URL",
+            help: "the ServiceNow instance (dev12345 or https://…); default $OPENFRAME_INSTANCE, else the embedded sandbox"),
         OptionSpec(name: "allow-insecure-http", value: nil, help: "allow plain http to hosts other than loopback"),
-        OptionSpec(name: "ca-file", value: "FILE", help: "PEM CA bundle trusted for https to the instance instead of the system store (default $OPENFRAME_CA_FILE)"),
+        OptionSpec(
+            name: "ca-file", value: "FILE",
+            help: "PEM CA bundle trusted for https to the instance instead of the system store (default $OPENFRAME_CA_FILE)"),
         OptionSpec(name: "wire-format", value: "json|xml", help: "body format towards the instance (default json)"),
         OptionSpec(name: "request-timeout", value: "SECONDS", help: "HTTP request timeout (default 30)"),
-        OptionSpec(name: "max-concurrent-forwards", value: "N", help: "creates/updates in flight at once; the rest queue in arrival order (default 16)"),
-        OptionSpec(name: "max-attempts", value: "N", help: "attempts per forward when a retry is safe (refused connection, 429, 503; default 3)"),
-        OptionSpec(name: "sandbox", value: "FILE", help: "keep the embedded sandbox's records in this JSON Lines file (default: in memory)"),
-        OptionSpec(name: "outbox", value: "FILE", help: "durable delivery: keep requests sent with \"delivery\": \"durable\" in this JSON Lines file until delivered"),
-        OptionSpec(name: "outbox-max-age", value: "SECONDS", help: "park an outbox item that could not be sent for this long (default 86400)"),
-        OptionSpec(name: "outbox-retry-cap", value: "SECONDS", help: "longest wait between two delivery attempts of an outbox item (default 30)"),
+        OptionSpec(
+            name: "max-concurrent-forwards", value: "N",
+            help: "creates/updates in flight at once; the rest queue in arrival order (default 16)"),
+        OptionSpec(
+            name: "max-attempts", value: "N", help: "attempts per forward when a retry is safe (refused connection, 429, 503; default 3)"),
+        OptionSpec(
+            name: "sandbox", value: "FILE", help: "keep the embedded sandbox's records in this JSON Lines file (default: in memory)"),
+        OptionSpec(
+            name: "outbox", value: "FILE",
+            help: "durable delivery: keep requests sent with \"delivery\": \"durable\" in this JSON Lines file until delivered"),
+        OptionSpec(
+            name: "outbox-max-age", value: "SECONDS", help: "park an outbox item that could not be sent for this long (default 86400)"),
+        OptionSpec(
+            name: "outbox-retry-cap", value: "SECONDS", help: "longest wait between two delivery attempts of an outbox item (default 30)"),
         OptionSpec(name: "help", value: nil, help: "show this help"),
     ]
 
@@ -141,7 +158,9 @@ enum ServeCommand {
         service.install(on: connection.server)
         // With the framing fixed, notifications about items an earlier server left queued can go out at once.
         if mode != .auto { service.startOutbox() }
-        Log.shared.info("\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio; target: \(service.target.kind.rawValue), \(service.target.displayName)\(service.outboxPath.map { "; outbox: \($0)" } ?? "")")
+        Log.shared.info(
+            "\(OpenFrameRPC.name) \(OpenFrameRPC.version) serving JSON-RPC on stdio; target: \(service.target.kind.rawValue), \(service.target.displayName)\(service.outboxPath.map { "; outbox: \($0)" } ?? "")"
+        )
         // Ends the process (exit, the host gone, or end of input); see `Connection`.
         return connection.run()
     }

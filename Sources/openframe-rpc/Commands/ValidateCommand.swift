@@ -1,3 +1,6 @@
+import JSON
+import OpenFrame
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,18 +12,22 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import OpenFrame
 
 /// `openframe-rpc validate`: the validation core for files, in CI and on the command line.
 /// Results go to stdout in the chosen format; the summary and usage errors go to stderr.
 enum ValidateCommand {
     static let specs = [
-        OptionSpec(name: "operation", value: "create|update", help: "validate as a create or an update payload (default: by file name, *.update.json is an update)"),
-        OptionSpec(name: "sys-id", value: "ID", help: "check this interaction sys_id for the update files (32 hexadecimal characters); optional"),
+        OptionSpec(
+            name: "operation", value: "create|update",
+            help: "validate as a create or an update payload (default: by file name, *.update.json is an update)"),
+        OptionSpec(
+            name: "sys-id", value: "ID", help: "check this interaction sys_id for the update files (32 hexadecimal characters); optional"),
         OptionSpec(name: "format", value: "FORMAT", help: "text (default), json, sarif or github; see Formats below"),
-        OptionSpec(name: "color", value: "WHEN", help: "colour text output: auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb), always, never"),
-        OptionSpec(name: "ignore", value: "CODE[,CODE]", help: "drop diagnostics with these codes from output and exit status (repeatable)"),
+        OptionSpec(
+            name: "color", value: "WHEN",
+            help: "colour text output: auto (default: on a terminal, unless NO_COLOR is set or TERM=dumb), always, never"),
+        OptionSpec(
+            name: "ignore", value: "CODE[,CODE]", help: "drop diagnostics with these codes from output and exit status (repeatable)"),
         OptionSpec(name: "warnings-as-errors", value: nil, help: "report warnings as errors (in every format) and fail on them"),
         OptionSpec(name: "help", value: nil, help: "show this help"),
     ]
@@ -114,7 +121,8 @@ enum ValidateCommand {
                 guard let code = DiagnosticCode(rawValue: name) else {
                     let valid = DiagnosticCode.allCases.map(\.rawValue)
                     let closest = OptionParser.closest(to: name, among: valid).map { "; did you mean '\($0)'?" } ?? ""
-                    return Terminal.usageError("--ignore: unknown diagnostic code '\(name)'\(closest) (the codes are listed in 'openframe-rpc validate --help')")
+                    return Terminal.usageError(
+                        "--ignore: unknown diagnostic code '\(name)'\(closest) (the codes are listed in 'openframe-rpc validate --help')")
                 }
                 policy.ignored.insert(code)
             }
@@ -124,7 +132,9 @@ enum ValidateCommand {
         }
 
         let files = FileDiscovery.inputs(for: options.positionals).map { input in
-            check(input, operation: fixedOperation ?? OpenFrame.Operation(documentName: input.name), sysId: options.value("sys-id"), policy: policy)
+            check(
+                input, operation: fixedOperation ?? OpenFrame.Operation(documentName: input.name), sysId: options.value("sys-id"),
+                policy: policy)
         }
         let unreadable = files.filter(\.isUnreadable).count
         let invalid = files.filter { !$0.isValid && !$0.isUnreadable }.count

@@ -1,3 +1,6 @@
+import JSON
+import OpenFrame
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,8 +12,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import OpenFrame
 
 /// `--format github`: GitHub Actions workflow commands, which the runner turns into annotations on the
 /// pull request: `::error file=F,line=L,col=C,endLine=L,endColumn=C,title=CODE::message`

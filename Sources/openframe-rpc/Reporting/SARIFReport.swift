@@ -1,3 +1,7 @@
+import JSON
+import OpenFrame
+import OpenFrameServer
+
 #if canImport(FoundationEssentials)
 import Dispatch
 import FoundationEssentials
@@ -9,9 +13,6 @@ import Musl
 #else
 import Foundation
 #endif
-import JSON
-import OpenFrame
-import OpenFrameServer
 
 /// `--format sarif`: one SARIF 2.1.0 log, for GitHub code scanning (upload-sarif) and other SARIF viewers.
 ///
@@ -52,17 +53,21 @@ struct SARIFReport {
         let log: JSONValue = [
             "$schema": .string(Self.schema),
             "version": "2.1.0",
-            "runs": [[
-                "tool": ["driver": [
-                    "name": .string(OpenFrameRPC.name),
-                    "version": .string(OpenFrameRPC.version),
-                    "semanticVersion": .string(OpenFrameRPC.version),
-                    "rules": .array(Self.rules.map(Self.rule)),
-                ]],
-                "invocations": [.object(invocation)],
-                "columnKind": "utf16CodeUnits",
-                "results": .array(results),
-            ]],
+            "runs": [
+                [
+                    "tool": [
+                        "driver": [
+                            "name": .string(OpenFrameRPC.name),
+                            "version": .string(OpenFrameRPC.version),
+                            "semanticVersion": .string(OpenFrameRPC.version),
+                            "rules": .array(Self.rules.map(Self.rule)),
+                        ]
+                    ],
+                    "invocations": [.object(invocation)],
+                    "columnKind": "utf16CodeUnits",
+                    "results": .array(results),
+                ]
+            ],
         ]
         return String(decoding: JSONWriter.serialize(log, indent: 2), as: UTF8.self) + "\n"
     }
@@ -70,7 +75,8 @@ struct SARIFReport {
     static func rule(_ code: DiagnosticCode) -> JSONValue {
         let plain = sentence(code.documentation.filter { $0 != "`" })
         let markdown = sentence(code.documentation)
-        let helpSuffix = " Codes are listed in protocol.md, section Diagnostic codes; silence one with `openframe-rpc validate --ignore \(code.rawValue)`."
+        let helpSuffix =
+            " Codes are listed in protocol.md, section Diagnostic codes; silence one with `openframe-rpc validate --ignore \(code.rawValue)`."
         return [
             "id": .string(code.rawValue),
             "name": .string(code.rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()),
@@ -129,7 +135,7 @@ struct SARIFReport {
         for byte in path.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789ABCDEF".unicodeScalars)

@@ -34,7 +34,8 @@ struct TextReport {
     private func header(location: String, severity: Diagnostic.Severity, message: String, code: DiagnosticCode?) -> String {
         let code = code.map { " [\($0.rawValue)]" } ?? ""
         guard color else { return "\(location): \(severity.rawValue): \(message)\(code)\n" }
-        return "\(ANSI.bold)\(location): \(ANSI.color(severity))\(severity.rawValue):\(ANSI.reset)\(ANSI.bold) \(message)\(ANSI.reset)\(code)\n"
+        return
+            "\(ANSI.bold)\(location): \(ANSI.color(severity))\(severity.rawValue):\(ANSI.reset)\(ANSI.bold) \(message)\(ANSI.reset)\(code)\n"
     }
 
     private func excerpt(_ excerpt: SourceExcerpt, severity: Diagnostic.Severity) -> String {

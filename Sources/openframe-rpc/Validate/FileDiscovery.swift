@@ -58,7 +58,10 @@ enum FileDiscovery {
             let before = inputs.count
             search(argument, into: add)
             if inputs.count == before {
-                add(Input(name: argument, kind: .failed(reason: "no *.json file in this directory (hidden entries and node_modules are skipped)")))
+                add(
+                    Input(
+                        name: argument,
+                        kind: .failed(reason: "no *.json file in this directory (hidden entries and node_modules are skipped)")))
             }
         }
         return inputs

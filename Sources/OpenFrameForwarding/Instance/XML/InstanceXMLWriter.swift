@@ -25,7 +25,9 @@ public enum InstanceXMLWriter {
 
     private static func element(_ name: String, _ node: JSONNode, path: String, into out: inout [UInt8]) throws(ForwardingError) {
         guard isXMLName(name) else {
-            throw .configuration("the member \"\(String(name.prefix(60)))\"\(path.isEmpty ? "" : " in \(path)") is not usable as an XML element name; send this payload with the JSON wire format")
+            throw .configuration(
+                "the member \"\(String(name.prefix(60)))\"\(path.isEmpty ? "" : " in \(path)") is not usable as an XML element name; send this payload with the JSON wire format"
+            )
         }
         let isEmpty: Bool
         switch node.kind {
@@ -72,7 +74,8 @@ public enum InstanceXMLWriter {
             case 0x0D: out.append(contentsOf: "&#13;".utf8)
             case 0x09, 0x0A: out.append(UInt8(scalar.value))
             case 0..<0x20, 0xFFFE, 0xFFFF:
-                throw .configuration("the string at \(path) holds a control character that XML cannot carry; send this payload with the JSON wire format")
+                throw .configuration(
+                    "the string at \(path) holds a control character that XML cannot carry; send this payload with the JSON wire format")
             default:
                 out.append(contentsOf: String(scalar).utf8)
             }

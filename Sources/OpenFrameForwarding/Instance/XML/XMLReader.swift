@@ -90,8 +90,11 @@ struct XMLReader {
             let text = String(decoding: bytes[value], as: UTF8.self)
             let order = ["version", "encoding", "standalone"]
             guard let position = order.firstIndex(of: name), seen.allSatisfy({ order.firstIndex(of: $0)! < position }),
-                  name == "version" || seen.contains("version") else {
-                throw XMLReadError(.malformed, at: at, in: bytes, "'\(name)' in the XML declaration, expected version, then optionally encoding and standalone")
+                name == "version" || seen.contains("version")
+            else {
+                throw XMLReadError(
+                    .malformed, at: at, in: bytes,
+                    "'\(name)' in the XML declaration, expected version, then optionally encoding and standalone")
             }
             seen.append(name)
             switch name {
@@ -102,7 +105,9 @@ struct XMLReader {
             case "encoding":
                 let lower = text.lowercased()
                 guard lower == "utf-8" || lower == "utf8" else {
-                    throw XMLReadError(.otherEncoding, at: value.lowerBound, in: bytes, "the declaration names encoding \"\(text.prefix(40))\"; only UTF-8 is read")
+                    throw XMLReadError(
+                        .otherEncoding, at: value.lowerBound, in: bytes,
+                        "the declaration names encoding \"\(text.prefix(40))\"; only UTF-8 is read")
                 }
             default:
                 guard text == "yes" || text == "no" else {
@@ -121,7 +126,8 @@ struct XMLReader {
         while !stack.isEmpty {
             guard index < bytes.count else {
                 let open = stack[stack.count - 1]
-                throw fail(.unexpectedEnd, "the document ends inside <\(open.name)> (opened at byte \(open.start)), expected </\(open.name)>")
+                throw fail(
+                    .unexpectedEnd, "the document ends inside <\(open.name)> (opened at byte \(open.start)), expected </\(open.name)>")
             }
             let byte = bytes[index]
             if byte == UInt8(ascii: "<") {
@@ -135,7 +141,8 @@ struct XMLReader {
                     } else if starts(with: Array("<![CDATA[".utf8)) {
                         try cdata()
                     } else {
-                        throw fail(.doctypeRefused, "a markup declaration ('<!') inside an element; only comments and CDATA may start with '<!'")
+                        throw fail(
+                            .doctypeRefused, "a markup declaration ('<!') inside an element; only comments and CDATA may start with '<!'")
                     }
                 default: try startTag()
                 }
@@ -170,7 +177,9 @@ struct XMLReader {
                 close(XMLElementTree(name: name))
                 return
             }
-            guard hadSpace else { throw fail(.malformed, "\(shown(at: index)) in the start tag of <\(name)>, expected a blank, '>' or '/>'") }
+            guard hadSpace else {
+                throw fail(.malformed, "\(shown(at: index)) in the start tag of <\(name)>, expected a blank, '>' or '/>'")
+            }
             _ = try self.name()
             try equals()
             _ = try quoted(references: true)
@@ -190,8 +199,10 @@ struct XMLReader {
         guard open.name == name else {
             throw XMLReadError(.mismatchedTag, at: start, in: bytes, "</\(name)> closes <\(open.name)> (opened at byte \(open.start))")
         }
-        close(XMLElementTree(name: name, children: open.children,
-                             text: open.children.isEmpty ? String(decoding: open.text, as: UTF8.self) : ""))
+        close(
+            XMLElementTree(
+                name: name, children: open.children,
+                text: open.children.isEmpty ? String(decoding: open.text, as: UTF8.self) : ""))
     }
 
     private mutating func close(_ element: XMLElementTree) {
@@ -228,7 +239,8 @@ struct XMLReader {
         let start = index
         while index < bytes.count, bytes[index] != UInt8(ascii: "<"), bytes[index] != UInt8(ascii: "&") {
             if bytes[index] == UInt8(ascii: ">"), index >= start + 2,
-               bytes[index - 1] == UInt8(ascii: "]"), bytes[index - 2] == UInt8(ascii: "]") {
+                bytes[index - 1] == UInt8(ascii: "]"), bytes[index - 2] == UInt8(ascii: "]")
+            {
                 throw XMLReadError(.malformed, at: index - 2, in: bytes, "']]>' in text, outside a CDATA section")
             }
             index += 1
@@ -287,7 +299,9 @@ struct XMLReader {
         case "apos": replacement = UInt8(ascii: "'")
         case "quot": replacement = UInt8(ascii: "\"")
         default:
-            throw XMLReadError(.undefinedEntity, at: start, in: bytes, "the entity &\(name); is not one of the five XML defines (lt gt amp apos quot); no others are read")
+            throw XMLReadError(
+                .undefinedEntity, at: start, in: bytes,
+                "the entity &\(name); is not one of the five XML defines (lt gt amp apos quot); no others are read")
         }
         if keep, let top = stack.indices.last, stack[top].children.isEmpty { stack[top].text.append(replacement) }
     }
@@ -329,7 +343,9 @@ struct XMLReader {
         }
         if starts(with: Array("?>".utf8)) { index += 2; return }
         guard index < bytes.count, XMLCharacters.isSpace(bytes[index]) else {
-            throw fail(index < bytes.count ? .malformed : .unexpectedEnd, "\(shown(at: index)) after the processing instruction's target, expected a blank or '?>'")
+            throw fail(
+                index < bytes.count ? .malformed : .unexpectedEnd,
+                "\(shown(at: index)) after the processing instruction's target, expected a blank or '?>'")
         }
         guard let end = find(Array("?>".utf8)) else {
             throw XMLReadError(.unexpectedEnd, at: open, in: bytes, "a processing instruction that is never closed with '?>'")
@@ -354,7 +370,9 @@ struct XMLReader {
 
     private mutating func equals() throws(XMLReadError) {
         _ = skipSpace()
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else { throw fail(.malformed, "\(shown(at: index)) after an attribute name, expected '='") }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
+            throw fail(.malformed, "\(shown(at: index)) after an attribute name, expected '='")
+        }
         index += 1
         _ = skipSpace()
     }
@@ -411,7 +429,8 @@ struct XMLReader {
     }
 
     private func declarationRefused(before: Bool) -> XMLReadError {
-        let what = starts(with: Array("<!DOCTYPE".utf8))
+        let what =
+            starts(with: Array("<!DOCTYPE".utf8))
             ? "a DOCTYPE; document type declarations (and the entities they could define) are refused"
             : "a markup declaration ('<!') \(before ? "before" : "after") the root element; only comments may start with '<!' there"
         return fail(.doctypeRefused, what)
