@@ -28,7 +28,7 @@
 //    notification (no id, a string method, params an object).
 //
 // Harness choices (documented in fuzz/README.md):
-//  * `exitHandler` is a no-op: `exit` cancels what is in flight (each such request still gets exactly
+//  * the server's exit handler is its default, a no-op: `exit` cancels what is in flight (each such request still gets exactly
 //    one answer) and the server keeps reading, so frames after an `exit` are checked too. With the
 //    real handler the process would end, which libFuzzer reports as a crash.
 //  * `shutdown` needs nothing special: its answer waits for the requests before it, which the sandbox
@@ -203,15 +203,15 @@ public func fuzzDispatcher(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let output = CollectingOutput()
     let server = Server(output: output)
     let service = OpenFrameService(target: Sandbox())
-    service.install(on: server)
-    let real = server.initializeHandler
-    server.initializeHandler = { params in
+    // The Registrar owns `initialize` (set once); a step added before the service's runs first.
+    let registrar = Registrar(server: server)
+    registrar.onInitialize { params in
         if namesAnInstance(params) {
             throw ResponseError.invalidParams("fuzz harness: initializationOptions.instance is not exercised (it would send HTTP)")
         }
-        return try real(params)
     }
-    server.exitHandler = { _ in }
+    service.install(on: registrar)
+    // No exit handler: the server's default does nothing, so `exit` in the input ends nothing here.
 
     let frames = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map { Array($0) }
     for frame in frames { server.receive(frame: frame) }
