@@ -155,19 +155,9 @@ public final class InstanceClient: InteractionTarget {
                 (name: "User-Agent", value: configuration.userAgent),
             ]
             var tokenUsed: String?
-            switch configuration.authentication {
-            case .none:
-                break
-            case .basic(let username, let password):
-                let credentials = Data("\(username):\(password)".utf8).base64EncodedString()
-                headers.append((name: "Authorization", value: "Basic \(credentials)"))
-            case .bearer(let token):
-                headers.append((name: "Authorization", value: "Bearer \(token)"))
-            case .apiKey(let key):
-                headers.append((name: "x-sn-apikey", value: key))
-            case .oauth:
+            if let tokens {
                 do {
-                    tokenUsed = try await tokens!.accessToken(rejecting: rejectedToken)
+                    tokenUsed = try await tokens.accessToken(rejecting: rejectedToken)
                 } catch {
                     if error.nothingSent, error.error != .cancelled, retriesUsed + 1 < maxAttempts {
                         try await retry(
@@ -178,8 +168,8 @@ public final class InstanceClient: InteractionTarget {
                     }
                     throw error.error
                 }
-                headers.append((name: "Authorization", value: "Bearer \(tokenUsed!)"))
             }
+            if let credentials = credentialHeader(oauthToken: tokenUsed) { headers.append(credentials) }
 
             let request = HTTPExchangeRequest(method: method, url: url, headers: headers, body: body, timeout: configuration.requestTimeout)
             progress(.sending(host: host, attempt: attempt))
@@ -239,6 +229,19 @@ public final class InstanceClient: InteractionTarget {
     }
 
     // MARK: - helpers
+
+    /// The header that carries the credentials, for forwards and lookups alike; OAuth's token is
+    /// fetched per attempt by the caller (`oauthToken`), every other mode's is fixed.
+    func credentialHeader(oauthToken: String?) -> (name: String, value: String)? {
+        switch configuration.authentication {
+        case .none: nil
+        case .basic(let username, let password):
+            (name: "Authorization", value: "Basic " + Data("\(username):\(password)".utf8).base64EncodedString())
+        case .bearer(let token): (name: "Authorization", value: "Bearer \(token)")
+        case .apiKey(let key): (name: "x-sn-apikey", value: key)
+        case .oauth: oauthToken.map { (name: "Authorization", value: "Bearer \($0)") }
+        }
+    }
 
     /// Sends one request; reports `.waiting` once the transport says the request went out.
     /// (The transport runs in a child task so that its escaping "sent" callback can reach the

@@ -47,22 +47,14 @@ extension InstanceClient {
                 (name: "Accept", value: "application/json"), (name: "User-Agent", value: configuration.userAgent),
             ]
             var tokenUsed: String?
-            switch configuration.authentication {
-            case .none: break
-            case .basic(let username, let password):
-                headers.append((name: "Authorization", value: "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()))
-            case .bearer(let token):
-                headers.append((name: "Authorization", value: "Bearer \(token)"))
-            case .apiKey(let key):
-                headers.append((name: "x-sn-apikey", value: key))
-            case .oauth:
+            if let tokens {
                 do {
-                    tokenUsed = try await tokens!.accessToken(rejecting: rejectedToken)
+                    tokenUsed = try await tokens.accessToken(rejecting: rejectedToken)
                 } catch {
-                    throw scrubber.scrub(error.error, extra: tokens?.currentSecrets ?? [])
+                    throw scrubber.scrub(error.error, extra: tokens.currentSecrets)
                 }
-                headers.append((name: "Authorization", value: "Bearer \(tokenUsed!)"))
             }
+            if let credentials = credentialHeader(oauthToken: tokenUsed) { headers.append(credentials) }
             let request = HTTPExchangeRequest(method: "GET", url: url, headers: headers, body: [], timeout: configuration.requestTimeout)
             let response: HTTPExchangeResponse
             do {
