@@ -102,20 +102,8 @@ final class SandboxJournal {
     /// Appends one whole line and makes it durable. On failure nothing of it stays in the file.
     func append(_ line: [UInt8]) throws(SandboxFileError) {
         if let damage { throw .io(path: path, reason: damage) }
-        var written = 0
-        let failure: String? = line.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n > 0 {
-                    written += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return "write failed: \(n < 0 ? Self.errnoText() : "no progress")"
-                }
-            }
-            return fsync(fd) == 0 ? nil : "fsync failed: \(Self.errnoText())"
-        }
+        var failure = Self.writeAll(line, to: fd)
+        if failure == nil, fsync(fd) != 0 { failure = "fsync failed: \(Self.errnoText())" }
         guard let failure else {
             length += line.count
             return
@@ -139,21 +127,7 @@ final class SandboxJournal {
         guard newFD >= 0 else { throw .io(path: path, reason: "cannot create \(temporary) for compaction: \(Self.errnoText())") }
         var bytes: [UInt8] = []
         for line in lines { bytes += line }
-        var written = 0
-        var failure: String?
-        bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = write(newFD, raw.baseAddress! + written, raw.count - written)
-                if n > 0 {
-                    written += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    failure = "write failed: \(n < 0 ? Self.errnoText() : "no progress")"
-                    return
-                }
-            }
-        }
+        var failure = Self.writeAll(bytes, to: newFD)
         if failure == nil, fsync(newFD) != 0 { failure = "fsync failed: \(Self.errnoText())" }
         if failure == nil, flock(newFD, LOCK_EX | LOCK_NB) != 0 { failure = "cannot lock it: \(Self.errnoText())" }
         if failure == nil, rename(temporary, path) != 0 { failure = "rename failed: \(Self.errnoText())" }
@@ -167,6 +141,24 @@ final class SandboxJournal {
         fd = newFD
         length = bytes.count
         damage = nil
+    }
+
+    /// Writes every byte (retrying short writes and EINTR); the failure in words, or nil.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> String? {
+        bytes.withUnsafeBytes { raw in
+            var written = 0
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n > 0 {
+                    written += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return "write failed: \(n < 0 ? errnoText() : "no progress")"
+                }
+            }
+            return nil
+        }
     }
 
     private static func tornWarning(_ label: String, _ path: String, _ line: Int, _ size: Int, _ why: String) -> String {
